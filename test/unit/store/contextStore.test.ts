@@ -1,0 +1,262 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { ContextStore } from '../../../src/core/store/contextStore';
+import { InvalidThreadIdError } from '../../../src/core/threadId';
+import { resolveStoreRoot } from '../../../src/core/store/storeLocation';
+import type { ThreadContext } from '../../../src/core/store/threadContext';
+import { within } from '../../support/processes';
+
+const ID = '01a20dd3-146f-7680-86a1-782e736bec86';
+const ID2 = '01a20dd3-2000-7000-8000-000000000002';
+const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../../schema/thread-context.schema.json'), 'utf8')) as object;
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+addFormats(ajv);
+const matchesSchema = ajv.compile(schema);
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'ctc-store-'));
+}
+
+function mode(p: string): number {
+  return fs.statSync(p).mode & 0o777;
+}
+
+describe('ContextStore', () => {
+  let dir: string;
+  let root: string;
+  let cwd: string;
+  let warnings: string[];
+  let store: ContextStore;
+
+  beforeEach(() => {
+    dir = tmp();
+    root = path.join(dir, 'home', '.codex', 'thread-context');
+    cwd = path.join(dir, 'project');
+    fs.mkdirSync(cwd);
+    warnings = [];
+    store = new ContextStore({ root, logger: { warn: (m) => warnings.push(m) } });
+  });
+
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const addBinding = (server: string) => (cur: ThreadContext | undefined): ThreadContext => {
+    const ctx = cur ?? store.newContext({ id: ID, cwd });
+    ctx.bindings.push({ server, shimPid: process.pid, resolvedBy: 'env', status: 'running', startedAt: new Date().toISOString(), callCount: 0, corrections: [] });
+    return ctx;
+  };
+
+  it('creates missing directories 0700 and files 0600, and writes files that match the JSON Schema', async () => {
+    const written = await store.update({ id: ID, cwd }, addBinding('alpha'));
+    const file = store.fileFor({ id: ID, cwd });
+    assert.ok(fs.existsSync(file));
+    for (const d of [root, path.join(root, 'workspaces'), path.dirname(file)]) {
+      assert.equal(mode(d), 0o700, `${d} mode`);
+    }
+    assert.equal(mode(file), 0o600);
+    assert.equal(mode(path.join(path.dirname(file), 'workspace.json')), 0o600);
+    const onDisk = JSON.parse(fs.readFileSync(file, 'utf8')) as ThreadContext;
+    assert.deepEqual(onDisk, written);
+    assert.ok(matchesSchema(onDisk), JSON.stringify(matchesSchema.errors));
+    assert.equal(onDisk.thread.startedAt, new Date(0x01a20dd3146f).toISOString());
+    assert.deepEqual(await store.read({ id: ID, cwd }), onDisk);
+    // no lock or temp files are left behind
+    assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((n) => n.endsWith('.lock') || n.endsWith('.tmp')), []);
+  });
+
+  it('puts a thread in the same file whether reached by a cwd, a symlink to it, or a trailing slash', async () => {
+    const link = path.join(dir, 'link-to-project');
+    fs.symlinkSync(cwd, link);
+    const a = store.fileFor({ id: ID, cwd });
+    assert.equal(store.fileFor({ id: ID, cwd: link }), a);
+    assert.equal(store.fileFor({ id: ID, cwd: cwd + '/' }), a);
+    assert.equal(new ContextStore({ root }).fileFor({ id: ID.toUpperCase(), cwd }), a);
+    assert.notEqual(store.fileFor({ id: ID, cwd: path.join(cwd, 'sub') }), a);
+    assert.match(path.basename(path.dirname(a)), /^project-[0-9a-f]{16}$/);
+  });
+
+  it('rejects invalid thread ids before they reach a path', async () => {
+    for (const bad of ['../../etc/passwd', '', 'not-a-uuid', `${ID}/../x`, '01a20dd3146f768086a1782e736bec86']) {
+      await assert.rejects(store.update({ id: bad, cwd }, addBinding('x')), InvalidThreadIdError);
+      assert.throws(() => store.fileFor({ id: bad, cwd }), InvalidThreadIdError);
+    }
+    assert.equal(fs.existsSync(root), false, 'nothing was created');
+  });
+
+  it('moves a corrupt file aside, reports it once, and goes on with a fresh file', async () => {
+    await store.update({ id: ID, cwd }, addBinding('alpha'));
+    const file = store.fileFor({ id: ID, cwd });
+    fs.writeFileSync(file, '{"schemaVersion": 1, "thread": {');
+    assert.equal(await store.read({ id: ID, cwd }), undefined);
+    assert.equal(await store.read({ id: ID, cwd }), undefined);
+    const aside = fs.readdirSync(path.dirname(file)).filter((n) => n.includes('.corrupt-'));
+    assert.equal(aside.length, 1);
+    assert.equal(fs.readFileSync(path.join(path.dirname(file), aside[0]), 'utf8'), '{"schemaVersion": 1, "thread": {', 'kept, not deleted');
+    assert.equal(warnings.filter((w) => w.includes('not valid JSON')).length, 1, warnings.join('\n'));
+    const fresh = await store.update({ id: ID, cwd }, addBinding('beta'));
+    assert.deepEqual(fresh?.bindings.map((b) => b.server), ['beta']);
+  });
+
+  it('treats valid JSON of the wrong shape as corrupt', async () => {
+    const file = store.fileFor({ id: ID, cwd });
+    await store.ensureGroup(cwd);
+    fs.writeFileSync(file, JSON.stringify({ schemaVersion: 99, thread: {} }), { mode: 0o600 });
+    const after = await store.update({ id: ID, cwd }, addBinding('alpha'));
+    assert.equal(after?.schemaVersion, 1);
+    assert.ok(warnings.some((w) => w.includes('does not match the context schema')), warnings.join('\n'));
+  });
+
+  it('refuses to write a context that does not validate', async () => {
+    await assert.rejects(
+      store.update({ id: ID, cwd }, () => ({ ...store.newContext({ id: ID, cwd }), bindings: [{ server: '' }] }) as unknown as ThreadContext),
+      /refusing to write an invalid context/,
+    );
+    assert.equal(fs.existsSync(store.fileFor({ id: ID, cwd })), false);
+  });
+
+  it('follows no symlink it did not create', async () => {
+    const elsewhere = path.join(dir, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    // a group directory replaced by a symlink
+    fs.mkdirSync(path.join(root, 'workspaces'), { recursive: true });
+    fs.symlinkSync(elsewhere, path.join(root, 'workspaces', store.keyFor(cwd)));
+    await assert.rejects(store.update({ id: ID, cwd }, addBinding('a')), /refusing to follow symlink/);
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
+    // a thread file that is a symlink: moved aside (the link itself), its target untouched
+    const store2 = new ContextStore({ root: path.join(dir, 'root2'), logger: { warn: (m) => warnings.push(m) } });
+    await store2.ensureGroup(cwd);
+    const target = path.join(elsewhere, 'target.json');
+    fs.writeFileSync(target, 'precious');
+    fs.symlinkSync(target, store2.fileFor({ id: ID, cwd }));
+    assert.equal(await store2.read({ id: ID, cwd }), undefined);
+    assert.equal(fs.readFileSync(target, 'utf8'), 'precious');
+    await store2.update({ id: ID, cwd }, addBinding('a'));
+    assert.equal(fs.lstatSync(store2.fileFor({ id: ID, cwd })).isSymbolicLink(), false);
+    assert.equal(fs.readFileSync(target, 'utf8'), 'precious');
+    // the store root itself as a symlink
+    const linkedRoot = path.join(dir, 'linked-root');
+    fs.symlinkSync(elsewhere, linkedRoot);
+    await assert.rejects(new ContextStore({ root: linkedRoot }).update({ id: ID, cwd }, addBinding('a')), /refusing to follow symlink/);
+  });
+
+  it('tightens a group directory someone opened up', async () => {
+    await store.update({ id: ID, cwd }, addBinding('a'));
+    const group = path.dirname(store.fileFor({ id: ID, cwd }));
+    fs.chmodSync(group, 0o755);
+    await new ContextStore({ root }).update({ id: ID, cwd }, addBinding('b'));
+    assert.equal(mode(group), 0o700);
+  });
+
+  it('fails with a clear error when the store directory is read-only', async function () {
+    const roRoot = path.join(dir, 'ro');
+    fs.mkdirSync(roRoot, { mode: 0o700 });
+    if (process.getuid?.() === 0) {
+      // root ignores permission bits: run the attempt as an unprivileged user instead
+      fs.chownSync(dir, 65534, 65534);
+      fs.chmodSync(dir, 0o755);
+      fs.chownSync(roRoot, 65534, 65534);
+      fs.chmodSync(roRoot, 0o500);
+      const { spawnSync } = await import('node:child_process');
+      const r = spawnSync(process.execPath, [path.join(__dirname, 'storeWorker.js'), 'append', roRoot, cwd, ID, 'w', '1'], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: dir },
+        timeout: 20_000,
+      });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /context store: cannot create directory .*ro\/workspaces: permission denied/);
+    } else {
+      fs.chmodSync(roRoot, 0o500);
+      await assert.rejects(new ContextStore({ root: roRoot }).update({ id: ID, cwd }, addBinding('a')), /cannot create directory .*: permission denied/);
+    }
+  });
+
+  it('lists workspaces and threads, and the threads inside VS Code folders', async () => {
+    const sub = path.join(cwd, 'packages', 'a');
+    fs.mkdirSync(sub, { recursive: true });
+    const other = path.join(dir, 'other');
+    fs.mkdirSync(other);
+    await store.update({ id: ID, cwd }, addBinding('a'));
+    await store.update({ id: ID2, cwd: sub }, (c) => c ?? store.newContext({ id: ID2, cwd: sub }));
+    await store.update({ id: '01a20dd3-3000-7000-8000-000000000003', cwd: other }, (c) => c ?? store.newContext({ id: '01a20dd3-3000-7000-8000-000000000003', cwd: other }));
+    const ws = await store.listWorkspaces();
+    assert.equal(ws.length, 3);
+    assert.deepEqual(ws.map((w) => w.cwd).sort(), [cwd, sub, other].map((p) => fs.realpathSync(p)).sort());
+    const inProject = await store.listThreadsInFolders([cwd]);
+    assert.deepEqual(inProject.map((t) => t.context.thread.id).sort(), [ID, ID2].sort());
+    assert.equal((await store.listThreads(store.keyFor(other))).length, 1);
+    assert.equal(await store.findThreadFile(ID2), store.fileFor({ id: ID2, cwd: sub }));
+    assert.equal(await store.findThreadFile('01a20dd3-9999-7000-8000-000000000009'), undefined);
+    await assert.rejects(store.listThreads('../etc'), /invalid workspace key/);
+  });
+
+  it('garbage-collects ended threads older than N days, and nothing else', async () => {
+    const old = '01a20dd3-4000-7000-8000-000000000004';
+    await store.update({ id: old, cwd }, (c) => {
+      const ctx = c ?? store.newContext({ id: old, cwd });
+      ctx.thread.status = 'ended';
+      return ctx;
+    });
+    await store.update({ id: ID, cwd }, addBinding('live-binding')); // running binding: kept
+    await store.update({ id: ID2, cwd }, (c) => {
+      const ctx = c ?? store.newContext({ id: ID2, cwd });
+      ctx.thread.status = 'live';
+      return ctx;
+    });
+    const stray = store.fileFor({ id: ID, cwd }) + '.123.abcd.tmp';
+    fs.writeFileSync(stray, 'x');
+    const hourAgo = new Date(Date.now() - 2 * 3_600_000);
+    fs.utimesSync(stray, hourAgo, hourAgo);
+    assert.deepEqual(await store.gc(7), [stray], 'nothing is 7 days old yet');
+    const removed = await store.gc(7, Date.now() + 8 * 86_400_000);
+    assert.deepEqual(removed, [store.fileFor({ id: old, cwd })]);
+    assert.ok(fs.existsSync(store.fileFor({ id: ID, cwd })));
+    assert.ok(fs.existsSync(store.fileFor({ id: ID2, cwd })));
+  });
+
+  it('reports changes to context files through a watcher', async () => {
+    const watcher = store.watch({ pollMs: 200 });
+    const changes: string[] = [];
+    let notify: () => void = () => undefined;
+    watcher.onDidChange((c) => {
+      changes.push(`${c.kind}:${c.threadId}`);
+      notify();
+    });
+    try {
+      await watcher.start();
+      const waitFor = (entry: string) =>
+        within(
+          new Promise<void>((resolve) => {
+            notify = () => changes.includes(entry) && resolve();
+            notify();
+          }),
+          5000,
+          `watcher event ${entry}`,
+        );
+      // the store did not exist when the watcher started: the first group appears later
+      await new ContextStore({ root }).update({ id: ID, cwd }, addBinding('a'));
+      // fs.watch cannot watch a directory that does not exist yet: the poll finds it
+      await waitFor(`changed:${ID}`);
+      changes.length = 0;
+      await new ContextStore({ root }).update({ id: ID, cwd }, addBinding('b'));
+      await waitFor(`changed:${ID}`);
+      fs.unlinkSync(store.fileFor({ id: ID, cwd }));
+      await waitFor(`removed:${ID}`);
+    } finally {
+      watcher.dispose();
+    }
+  });
+
+  it('resolves its location from the setting, CODEX_THREAD_CONTEXT_DIR, CODEX_HOME, then ~/.codex', () => {
+    assert.equal(resolveStoreRoot({ HOME: '/h' }), '/h/.codex/thread-context');
+    assert.equal(resolveStoreRoot({ HOME: '/h', CODEX_HOME: '/c' }), '/c/thread-context');
+    assert.equal(resolveStoreRoot({ HOME: '/h', CODEX_HOME: '/c', CODEX_THREAD_CONTEXT_DIR: '~/ctx' }), '/h/ctx');
+    assert.equal(resolveStoreRoot({ HOME: '/h', CODEX_THREAD_CONTEXT_DIR: '/e' }, '/setting'), '/setting');
+  });
+});
