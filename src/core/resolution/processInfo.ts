@@ -1,0 +1,132 @@
+// What the shim can learn about its ancestors: parent pid, program name, open files. Linux reads
+// /proc (cheap, no child processes); macOS asks `ps` and `lsof`; Windows has neither, and callers
+// fall back to the Codex home's lock files.
+import { execFile } from 'node:child_process';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** Program name: the kernel's comm on Linux, the executable's base name on macOS. */
+  name: string;
+  /** argv, when readable. */
+  argv: string[];
+}
+
+export interface ProcessInspector {
+  /** False where open files cannot be listed (Windows, or no /proc and no lsof). */
+  readonly canListOpenFiles: boolean;
+  info(pid: number): Promise<ProcessInfo | undefined>;
+  openFiles(pid: number): Promise<string[]>;
+}
+
+function run(cmd: string, args: string[], timeoutMs = 2000): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (err, stdout) => resolve(err ? undefined : stdout));
+  });
+}
+
+export class LinuxProcessInspector implements ProcessInspector {
+  readonly canListOpenFiles = true;
+
+  async info(pid: number): Promise<ProcessInfo | undefined> {
+    try {
+      const stat = await fsp.readFile(`/proc/${pid}/stat`, 'utf8');
+      // comm is in parentheses and may itself contain ") ", so split at the last one.
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      const argv = (await fsp.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+      return { pid, ppid, name, argv };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async openFiles(pid: number): Promise<string[]> {
+    const dir = `/proc/${pid}/fd`;
+    let fds: string[];
+    try {
+      fds = await fsp.readdir(dir);
+    } catch {
+      return [];
+    }
+    const links = await Promise.all(fds.map((fd) => fsp.readlink(path.join(dir, fd)).catch(() => '')));
+    return links.filter((l) => l.startsWith('/'));
+  }
+}
+
+export class DarwinProcessInspector implements ProcessInspector {
+  readonly canListOpenFiles = true;
+
+  async info(pid: number): Promise<ProcessInfo | undefined> {
+    const out = await run('ps', ['-o', 'ppid=', '-o', 'comm=', '-p', String(pid)]);
+    const m = out?.trim().match(/^(\d+)\s+(.*)$/);
+    if (!m) {
+      return undefined;
+    }
+    const args = (await run('ps', ['-o', 'args=', '-p', String(pid)]))?.trim() ?? '';
+    return { pid, ppid: Number(m[1]), name: path.basename(m[2]), argv: args ? args.split(/\s+/) : [] };
+  }
+
+  async openFiles(pid: number): Promise<string[]> {
+    const out = await run('lsof', ['-n', '-P', '-w', '-p', String(pid), '-Fn']);
+    return (out ?? '')
+      .split('\n')
+      .filter((l) => l.startsWith('n/'))
+      .map((l) => l.slice(1));
+  }
+}
+
+/** Windows: no open-file view without extra tools; resolution uses the Codex home's lock files. */
+export class NoProcessInspector implements ProcessInspector {
+  readonly canListOpenFiles = false;
+  async info(): Promise<ProcessInfo | undefined> {
+    return undefined;
+  }
+  async openFiles(): Promise<string[]> {
+    return [];
+  }
+}
+
+export function processInspectorFor(platform: NodeJS.Platform = process.platform): ProcessInspector {
+  if (platform === 'linux') {
+    return new LinuxProcessInspector();
+  }
+  if (platform === 'darwin') {
+    return new DarwinProcessInspector();
+  }
+  return new NoProcessInspector();
+}
+
+/** True for a process that is the Codex CLI itself (native binary), not its npm wrapper. */
+export function isCodexProcess(info: ProcessInfo): boolean {
+  const exe = path.basename(info.argv[0] ?? '');
+  return info.name === 'codex' || exe === 'codex' || exe === 'codex.exe';
+}
+
+/** Walks up from `pid` (exclusive) to the nearest Codex ancestor, at most `maxDepth` steps. */
+export async function findCodexAncestor(inspector: ProcessInspector, pid: number, maxDepth = 12): Promise<ProcessInfo | undefined> {
+  let current = await inspector.info(pid);
+  for (let depth = 0; current && current.ppid > 1 && depth < maxDepth; depth++) {
+    const parent = await inspector.info(current.ppid);
+    if (!parent) {
+      return undefined;
+    }
+    if (isCodexProcess(parent)) {
+      return parent;
+    }
+    current = parent;
+  }
+  return undefined;
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
