@@ -1,0 +1,11 @@
+export { CodexThreadDiscovery } from './discovery';
+export type { CodexThreadDiscoveryOptions, ListOptions } from './discovery';
+export type { CodexThread, ThreadKind, ThreadChangeEvent, ThreadChangeType, DiscoveryLogger, Disposable } from './types';
+export { silentLogger } from './types';
+export { threadKindFromOriginator } from './originator';
+export { parseRolloutFileName, rolloutDayDirs } from './rolloutPath';
+export type { SessionMeta } from './sessionMeta';
+export { sessionMetaFromLine } from './sessionMeta';
+export { readRolloutHead } from './rolloutHead';
+export { CodexStateDb } from './stateDb';
+export type { StateDbThread } from './stateDb';
