@@ -2,6 +2,7 @@
 // /proc (cheap, no child processes); macOS asks `ps` and `lsof`; Windows has neither, and callers
 // fall back to the Codex home's lock files.
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -45,15 +46,28 @@ export class LinuxProcessInspector implements ProcessInspector {
   }
 
   async openFiles(pid: number): Promise<string[]> {
+    // Synchronous on purpose: a Codex app-server may hold thousands of descriptors, and a
+    // thousand readlinks queued on libuv's four threads take several times longer than a plain
+    // loop. The shim has nothing else to do while it resolves.
     const dir = `/proc/${pid}/fd`;
     let fds: string[];
     try {
-      fds = await fsp.readdir(dir);
+      fds = fs.readdirSync(dir);
     } catch {
       return [];
     }
-    const links = await Promise.all(fds.map((fd) => fsp.readlink(path.join(dir, fd)).catch(() => '')));
-    return links.filter((l) => l.startsWith('/'));
+    const out: string[] = [];
+    for (const fd of fds) {
+      try {
+        const link = fs.readlinkSync(`${dir}/${fd}`);
+        if (link.startsWith('/')) {
+          out.push(link);
+        }
+      } catch {
+        // closed meanwhile
+      }
+    }
+    return out;
   }
 }
 
@@ -122,11 +136,4 @@ export async function findCodexAncestor(inspector: ProcessInspector, pid: number
   return undefined;
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isProcessAlive } from '../processAlive';

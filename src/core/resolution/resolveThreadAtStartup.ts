@@ -6,15 +6,17 @@
 //  5. Unresolved (never a made-up id).
 // Steps 2–4 claim the chosen thread under a store-wide lock by writing a "starting" binding, so
 // servers started at the same moment by one app-server get different threads.
-import * as fsp from 'node:fs/promises';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ContextStore, ThreadRef } from '../store/contextStore';
+import { isBindingLive, settleDeadBindings, type ContextStore } from '../store/contextStore';
 import type { McpBinding, Resolution, ThreadContext } from '../store/threadContext';
 import { isThreadId, uuidV7Time } from '../threadId';
 import { normalizeCwd } from '../store/workspaceKey';
+import { LOCKS_DIR, readLiveLocks } from '../discovery/liveLocks';
+import { silentLogger } from '../discovery/types';
 import { parseThreadFile } from './codexThreadFiles';
 import { orderCandidates, type Candidate } from './pickThread';
-import { findCodexAncestor, isProcessAlive, type ProcessInspector } from './processInfo';
+import { findCodexAncestor, type ProcessInspector } from './processInfo';
 
 export interface ResolveRequest {
   env: NodeJS.ProcessEnv;
@@ -52,7 +54,11 @@ export async function resolveThreadAtStartup(req: ResolveRequest): Promise<Resol
   if (fromEnv) {
     const shown = JSON.stringify(fromEnv.slice(0, 60));
     if (isThreadId(fromEnv)) {
-      return { threadId: fromEnv, resolvedBy: 'env' };
+      if (!req.store) {
+        return { threadId: fromEnv, resolvedBy: 'env' };
+      }
+      const { ref, file } = await req.store.locateThread(fromEnv, req.cwd).catch(() => ({ ref: undefined, file: undefined }));
+      return { threadId: fromEnv, resolvedBy: 'env', contextFile: file, threadCwd: ref?.cwd };
     }
     return { resolvedBy: 'unresolved', message: `ignoring CODEX_THREAD_ID=${shown}: not a thread id` };
   }
@@ -68,9 +74,10 @@ export async function resolveThreadAtStartup(req: ResolveRequest): Promise<Resol
           // Codex starts a thread-less copy of each server in the Codex home to list its tools.
           return { resolvedBy: 'unresolved', threadless: true };
         }
+        const locks = new Map(files.filter((f) => f.kind === 'lock').map((f) => [f.threadId, f.path]));
         const ids = [...new Set(files.map((f) => f.threadId))];
         if (ids.length > 0) {
-          const candidates = await toCandidates(ids, (id) => files.find((f) => f.threadId === id && f.kind === 'lock')?.path);
+          const candidates = await toCandidates(ids, (id) => locks.get(id));
           const claimed = await claim(req, candidates, 'parent-open-files', `claim-${codex.pid}`);
           if (claimed) {
             return claimed;
@@ -84,9 +91,8 @@ export async function resolveThreadAtStartup(req: ResolveRequest): Promise<Resol
       }
     }
   } else {
-    const lockDir = path.join(req.codexHome, 'thread-writer-locks');
-    const names = await fsp.readdir(lockDir).catch(() => [] as string[]);
-    const ids = names.map((n) => /^(.+)\.lock$/.exec(n)?.[1]).filter(isThreadId);
+    const lockDir = path.join(req.codexHome, LOCKS_DIR);
+    const ids = [...(await readLiveLocks(req.codexHome, silentLogger)).ids];
     if (ids.length > 0) {
       const candidates = await toCandidates(ids, (id) => path.join(lockDir, `${id}.lock`));
       const claimed = await claim(req, candidates, 'live-locks', 'claim-live-locks');
@@ -104,34 +110,28 @@ export async function resolveThreadAtStartup(req: ResolveRequest): Promise<Resol
 }
 
 async function toCandidates(ids: string[], lockPath: (id: string) => string | undefined): Promise<Candidate[]> {
-  return Promise.all(
-    ids.map(async (threadId) => {
-      const created = uuidV7Time(threadId) ?? 0;
-      const lock = lockPath(threadId);
-      const st = lock ? await fsp.stat(lock).catch(() => undefined) : undefined;
-      return { threadId, loadedAt: Math.max(created, st?.mtimeMs ?? 0) };
-    }),
-  );
+  // Synchronous stats, for the same reason as the open-file listing: cheaper in a tight loop.
+  return ids.map((threadId) => {
+    const created = uuidV7Time(threadId) ?? 0;
+    const lock = lockPath(threadId);
+    let mtime = 0;
+    if (lock) {
+      try {
+        mtime = fs.statSync(lock).mtimeMs;
+      } catch {
+        // unloaded meanwhile
+      }
+    }
+    return { threadId, loadedAt: Math.max(created, mtime) };
+  });
 }
 
 function hasLiveInstance(ctx: ThreadContext | undefined, server: string, selfPid: number): boolean {
-  return !!ctx?.bindings.some((b) => b.server === server && b.status !== 'exited' && b.shimPid !== selfPid && isProcessAlive(b.shimPid));
+  return !!ctx?.bindings.some((b) => b.server === server && b.shimPid !== selfPid && isBindingLive(b));
 }
 
 function startingBinding(req: ResolveRequest, resolvedBy: Resolution): McpBinding {
   return { server: req.server, shimPid: req.pid, resolvedBy, status: 'starting', startedAt: new Date(req.startedAtMs).toISOString(), callCount: 0, corrections: [] };
-}
-
-/** The thread's file: wherever it already is (another writer may know the thread's real cwd), else under our cwd. */
-async function refFor(store: ContextStore, threadId: string, cwd: string): Promise<{ ref: ThreadRef; file: string }> {
-  const existing = await store.findThreadFile(threadId).catch(() => undefined);
-  if (existing) {
-    const ctx = await store.readFile(existing).catch(() => undefined);
-    if (ctx) {
-      return { ref: { id: threadId, cwd: ctx.thread.cwd }, file: existing };
-    }
-  }
-  return { ref: { id: threadId, cwd }, file: store.fileFor({ id: threadId, cwd }) };
 }
 
 async function claim(req: ResolveRequest, candidates: Candidate[], resolvedBy: Resolution, lockName: string): Promise<ResolveResult | undefined> {
@@ -144,7 +144,7 @@ async function claim(req: ResolveRequest, candidates: Candidate[], resolvedBy: R
   try {
     return await store.withLock(lockName, async () => {
       for (const c of ordered) {
-        const { ref, file } = await refFor(store, c.threadId, req.cwd);
+        const { ref, file } = await store.locateThread(c.threadId, req.cwd);
         let taken = false;
         await store.update(ref, (cur) => {
           if (hasLiveInstance(cur, req.server, req.pid)) {
@@ -152,6 +152,7 @@ async function claim(req: ResolveRequest, candidates: Candidate[], resolvedBy: R
             return undefined;
           }
           const ctx = cur ?? store.newContext(ref);
+          settleDeadBindings(ctx); // shims Codex SIGKILLed before they could record their exit
           if (ctx.thread.status === 'unknown') {
             ctx.thread.status = 'live';
           }

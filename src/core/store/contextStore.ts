@@ -4,7 +4,7 @@
 // Layout under the root (see README "Context store"):
 //   <root>/workspaces/<key>/workspace.json      {schemaVersion, key, cwd}
 //   <root>/workspaces/<key>/<thread id>.json    the thread's context (schema/thread-context.schema.json)
-//   <root>/workspaces/<key>/logs/               bounded stderr tails of the shim's servers
+//   <root>/logs/<id>.<server>.<shim pid>.stderr.log  bounded stderr tails of the shim's servers
 //   <root>/locks/<name>                          named store-wide locks (e.g. the shim's claims)
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -12,7 +12,8 @@ import { parseThreadId, uuidV7Time } from '../threadId';
 import { LockLostError, withFileLock, type HeldLock } from './fileLock';
 import { ensurePrivateDir, fsError, readFileBounded, writeFileAtomic } from './secureFs';
 import { StoreWatcher } from './storeWatcher';
-import { SCHEMA_VERSION, type ThreadContext } from './threadContext';
+import { SCHEMA_VERSION, type McpBinding, type ThreadContext } from './threadContext';
+import { isProcessAlive } from '../processAlive';
 import { validateThreadContext } from './validateThreadContext';
 import { isSameOrInside, isWorkspaceKey, normalizeCwd, workspaceKeyFor } from './workspaceKey';
 
@@ -90,11 +91,19 @@ export class ContextStore {
     return path.join(this.workspacesDir, this.keyFor(ref.cwd), `${id}.json`);
   }
 
-  /** Folder for a thread's server logs (created on demand, 0700). */
-  async logsDirFor(ref: ThreadRef): Promise<string> {
-    const dir = path.join(await this.ensureGroup(ref.cwd), 'logs');
+  /**
+   * Where the shim keeps a server's stderr tail (the folder is created, 0700). Kept apart from the
+   * groups so that a log never creates a group before its thread's file exists.
+   */
+  stderrLogPath(threadId: string, server: string, shimPid: number): string {
+    const id = parseThreadId(threadId);
+    if (!/^[A-Za-z0-9._-]{1,60}$/.test(server) || server.startsWith('.')) {
+      throw new Error(`context store: invalid server name for a log file: ${JSON.stringify(server)}`);
+    }
+    const dir = path.join(this.root, 'logs');
+    this.ensureDir(this.root);
     this.ensureDir(dir);
-    return dir;
+    return path.join(dir, `${id}.${server}.${Math.trunc(shimPid)}.stderr.log`);
   }
 
   /** A fresh, valid context for a thread that has no file yet. */
@@ -224,6 +233,21 @@ export class ContextStore {
     return undefined;
   }
 
+  /**
+   * Where a thread's file is: wherever it already exists (another writer may have known the
+   * thread's real cwd, e.g. when a server runs in a configured cwd), else under `cwd`.
+   */
+  async locateThread(id: string, cwd: string): Promise<{ ref: ThreadRef; file: string }> {
+    const existing = await this.findThreadFile(id).catch(() => undefined);
+    if (existing) {
+      const ctx = await this.readFile(existing).catch(() => undefined);
+      if (ctx) {
+        return { ref: { id: ctx.thread.id, cwd: ctx.thread.cwd }, file: existing };
+      }
+    }
+    return { ref: { id, cwd }, file: this.fileFor({ id, cwd }) };
+  }
+
   /** Every group in the store, with the cwd it stands for. */
   async listWorkspaces(): Promise<WorkspaceEntry[]> {
     let names: string[];
@@ -311,6 +335,15 @@ export class ContextStore {
   async gc(olderThanDays: number, now = Date.now()): Promise<string[]> {
     const cutoff = now - olderThanDays * 86_400_000;
     const removed: string[] = [];
+    const logs = path.join(this.root, 'logs');
+    for (const name of await fsp.readdir(logs).catch(() => [] as string[])) {
+      const file = path.join(logs, name);
+      const st = await fsp.lstat(file).catch(() => undefined);
+      if (name.endsWith('.stderr.log') && st?.isFile() && st.mtimeMs <= cutoff) {
+        await fsp.unlink(file).catch(() => undefined);
+        removed.push(file);
+      }
+    }
     for (const ws of await this.listWorkspaces()) {
       for (const name of await fsp.readdir(ws.dir).catch(() => [] as string[])) {
         const file = path.join(ws.dir, name);
@@ -438,6 +471,27 @@ function isOver(ctx: ThreadContext): boolean {
   if (ctx.thread.status === 'ended') {
     return true;
   }
-  return ctx.thread.status === 'unknown' && ctx.bindings.every((b) => b.status === 'exited');
+  return ctx.thread.status !== 'live' && ctx.bindings.every((b) => !isBindingLive(b));
+}
+
+/**
+ * A binding still serves while it is not marked exited and its shim process exists. Codex may
+ * SIGKILL a shim before it records its exit, so the pid is the final word.
+ */
+export function isBindingLive(b: McpBinding): boolean {
+  return b.status !== 'exited' && b.status !== 'restarted' && isProcessAlive(b.shimPid);
+}
+
+/** Marks bindings whose shim died without saying so as exited (returns true when any changed). */
+export function settleDeadBindings(ctx: ThreadContext, now = new Date().toISOString()): boolean {
+  let changed = false;
+  for (const b of ctx.bindings) {
+    if ((b.status === 'starting' || b.status === 'running') && !isProcessAlive(b.shimPid)) {
+      b.status = 'exited';
+      b.endedAt ??= now;
+      changed = true;
+    }
+  }
+  return changed;
 }
 

@@ -8,11 +8,16 @@
 // - Two waiters can both judge the same dead lock stale and both "take it over" (a known gap in
 //   mkdir-based locks). A fence file beside the lock records the latest owner; a holder checks it
 //   right before it commits, so of two such holders only one writes and the other retries.
+// - Codex SIGKILLs an MCP server's process (the shim) tens of milliseconds after SIGTERM, so a
+//   shim can die holding a lock. The fence names the holder's host and pid; a lock whose holder
+//   is a dead process on this host is taken over at once instead of after the stale timeout.
 import * as fsp from 'node:fs/promises';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import * as lockfile from 'proper-lockfile';
 import { FILE_MODE } from './secureFs';
+import { isProcessAlive } from '../processAlive';
 
 export interface LockOptions {
   /** A lock not refreshed for this long is taken over. proper-lockfile's floor is 2000 ms. */
@@ -47,7 +52,7 @@ export interface HeldLock {
 const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
 export async function withFileLock<T>(file: string, options: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
-  const token = `${process.pid}:${randomBytes(8).toString('hex')}`;
+  const token = `${os.hostname()}:${process.pid}:${randomBytes(8).toString('hex')}`;
   const fencePath = `${file}.owner`;
   let compromised = false;
   const started = performance.now();
@@ -69,6 +74,9 @@ export async function withFileLock<T>(file: string, options: LockOptions, fn: (l
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
         throw err;
+      }
+      if (await breakIfHolderDead(file, fencePath)) {
+        continue;
       }
       if (Date.now() >= deadline) {
         throw new LockTimeoutError(file, Math.round(performance.now() - started));
@@ -95,6 +103,33 @@ export async function withFileLock<T>(file: string, options: LockOptions, fn: (l
       // Releasing a lock someone took over fails; the data is safe either way.
       options.onProblem(`context store: releasing the lock on ${file}: ${err.message}`);
     });
+  }
+}
+
+/** A lock younger than this is never broken for a dead owner: its new holder may not have written the fence yet. */
+const FRESH_LOCK_MS = 250;
+
+/**
+ * Removes the lock when the fence says its holder is a process on this host that no longer
+ * exists. Other hosts' pids (a store on a shared file system) and containers' pids (another
+ * hostname) are left to the stale timeout.
+ */
+async function breakIfHolderDead(file: string, fencePath: string): Promise<boolean> {
+  const [host, pidText] = (readFence(fencePath) ?? '').split(':');
+  const pid = Number(pidText);
+  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) {
+    return false;
+  }
+  const lockDir = `${file}.lock`;
+  try {
+    const st = await fsp.stat(lockDir);
+    if (Date.now() - st.mtimeMs < FRESH_LOCK_MS) {
+      return false;
+    }
+    await fsp.rmdir(lockDir);
+    return true;
+  } catch {
+    return false; // released meanwhile, or someone else broke it: just try again
   }
 }
 

@@ -1,0 +1,188 @@
+// The shim from command line to exit status: parse, name the server, resolve the thread, start
+// and supervise the server, report the outcome. Resolver and sink come in from main.ts so that
+// this sequence is the same in production and in tests.
+
+import * as path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { expandHome, resolveCodexHome } from '../core/codexHome';
+import { isThreadId } from '../core/threadId';
+import { GuardedSink, NoopSink, withTimeout } from './bindingSink';
+import { EXIT_UNRESOLVED, EXIT_USAGE, HELP, USAGE, parseArgs, type ShimOptions } from './cli';
+import { commandBaseName, serverNameFromConfig } from './configName';
+import { StderrTail } from './stderrTail';
+import { Supervisor } from './supervisor';
+import type { BindingSink, ResolveResult, ThreadResolver } from './types';
+
+export interface ShimDeps {
+  /** The shim's arguments (process.argv.slice(2)). */
+  argv: readonly string[];
+  /** process.argv[1]: how the shim itself was started, to find its config.toml entry. */
+  scriptPath?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  version: string;
+  resolveThread: ThreadResolver;
+  sink: BindingSink;
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  /** Signals to pass on to the server. */
+  signals: NodeJS.Signals[];
+}
+
+/** Default pause between closing a server's stdin, SIGTERM and SIGKILL (Codex uses 2 s too). */
+export const DEFAULT_GRACE_MS = 2000;
+/** Codex's own default startup_timeout_sec. */
+const STARTUP_TIMEOUT_MS = 30_000;
+const DRAIN_TIMEOUT_MS = 5 * 60_000;
+/** The resolver gets --wait; past this much more, the shim stops waiting for it. */
+const RESOLVE_SLACK_MS = 250;
+const SINK_FLUSH_MS = 1500;
+
+export async function runShim(deps: ShimDeps): Promise<number> {
+  const parsed = parseArgs(deps.argv);
+  if (parsed.kind === 'help') {
+    deps.stdout.write(HELP + '\n');
+    return 0;
+  }
+  if (parsed.kind === 'version') {
+    deps.stdout.write(`codex-thread-shim ${deps.version}\n`);
+    return 0;
+  }
+  if (parsed.kind === 'usage-error') {
+    deps.stderr.write(`codex-thread-shim: ${parsed.message}\n${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  const options = parsed.options;
+  const report = (line: string): void => {
+    deps.stderr.write(`codex-thread-shim: ${line}\n`);
+  };
+
+  // An explicit --codex-home beats $CODEX_HOME: a flag on the command line is the most specific
+  // thing the user said (and Codex does not pass CODEX_HOME to MCP servers anyway).
+  const codexHome = options.codexHome
+    ? path.resolve(deps.cwd, expandHome(options.codexHome, deps.env))
+    : resolveCodexHome(deps.env);
+  const serverName = nameServer(options, codexHome, deps);
+
+  const resolution = await resolve(deps, options, serverName, codexHome);
+  if (resolution.threadless) {
+    // Codex's throw-away copy for listing tools: no thread by design, nothing worth a record.
+  } else if (resolution.threadId === undefined) {
+    const why = resolution.message ?? 'no thread found';
+    if (options.ifUnresolved === 'fail') {
+      report(`${serverName}: ${why}; not starting the server (--if-unresolved fail)`);
+      return EXIT_UNRESOLVED;
+    }
+    report(`${serverName}: ${why}; starting the server without CODEX_THREAD_ID`);
+  } else if (resolution.message) {
+    report(`${serverName}: ${resolution.message}`);
+  }
+
+  const sink = new GuardedSink(resolution.threadless ? new NoopSink() : deps.sink, report);
+  sink.starting({
+    server: serverName,
+    shimPid: process.pid,
+    threadId: resolution.threadId,
+    resolvedBy: resolution.resolvedBy,
+    contextFile: resolution.contextFile,
+    startedAtMs: Date.now(),
+    codexHome,
+    cwd: deps.cwd,
+  });
+  const logPath = sink.stderrLogPath;
+  const stderrTail = logPath !== undefined ? new StderrTail(logPath, report) : undefined;
+
+  const graceMs = graceFromEnv(deps.env);
+  const supervisor = new Supervisor({
+    command: options.command,
+    args: options.args,
+    baseEnv: deps.env,
+    threadId: resolution.threadId,
+    contextFile: resolution.threadId !== undefined ? resolution.contextFile : undefined,
+    onMismatch: options.onMismatch,
+    sink,
+    report,
+    input: deps.stdin,
+    output: deps.stdout,
+    errorOutput: deps.stderr,
+    stderrTail,
+    graceMs,
+    startupTimeoutMs: STARTUP_TIMEOUT_MS,
+    drainTimeoutMs: DRAIN_TIMEOUT_MS,
+  });
+  const forward = (sig: NodeJS.Signals): void => supervisor.forwardSignal(sig);
+  for (const sig of deps.signals) {
+    process.on(sig, forward);
+  }
+  try {
+    const pid = supervisor.start();
+    if (pid !== undefined) {
+      sink.running(pid);
+    }
+    const exit = await supervisor.finished;
+    stderrTail?.flushSync();
+    await sink.flush(SINK_FLUSH_MS);
+    return exit.status;
+  } finally {
+    for (const sig of deps.signals) {
+      process.off(sig, forward);
+    }
+  }
+}
+
+function nameServer(options: ShimOptions, codexHome: string, deps: ShimDeps): string {
+  if (options.name !== undefined) {
+    return options.name;
+  }
+  try {
+    const fromConfig = serverNameFromConfig(codexHome, deps.cwd, deps.argv, deps.scriptPath);
+    if (fromConfig !== undefined) {
+      return fromConfig;
+    }
+  } catch {
+    // Fail soft: a config we cannot read only costs the nicer name.
+  }
+  return commandBaseName(options.command);
+}
+
+/** Runs the resolver with a bound; anything but a valid id counts as unresolved. */
+async function resolve(deps: ShimDeps, options: ShimOptions, serverName: string, codexHome: string): Promise<ResolveResult> {
+  try {
+    const result = await withTimeout(
+      deps.resolveThread({
+        serverName,
+        command: options.command,
+        args: options.args,
+        codexHome,
+        env: deps.env,
+        waitMs: options.waitMs,
+        shimPid: process.pid,
+        parentPid: process.ppid,
+        startedAtMs: Math.round(Date.now() - process.uptime() * 1000),
+        cwd: deps.cwd,
+      }),
+      options.waitMs + RESOLVE_SLACK_MS,
+    );
+    if (result.threadId === undefined || result.threadless) {
+      return { ...result, threadId: undefined, resolvedBy: 'unresolved' };
+    }
+    const id = String(result.threadId).trim().toLowerCase();
+    if (!isThreadId(id)) {
+      return { resolvedBy: 'unresolved', message: `the resolver returned a value that is not a thread id: ${JSON.stringify(String(result.threadId).slice(0, 80))}` };
+    }
+    return { ...result, threadId: id };
+  } catch (e) {
+    return { resolvedBy: 'unresolved', message: `thread resolution failed: ${(e as Error)?.message ?? String(e)}` };
+  }
+}
+
+/**
+ * CODEX_THREAD_SHIM_GRACE_MS shortens or lengthens the stop sequence (tests use it; a server
+ * that needs longer to shut down cleanly can too). Not in --help: Codex itself only waits 2 s.
+ */
+function graceFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.CODEX_THREAD_SHIM_GRACE_MS;
+  const n = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  return Number.isFinite(n) && n <= 60_000 ? n : DEFAULT_GRACE_MS;
+}

@@ -1,0 +1,71 @@
+import * as assert from 'node:assert/strict';
+import { threadOfCallLine, threadOfCallLineByWalk, threadOfCallMessage } from '../../../src/shim/callInspector';
+import { THREAD_A, THREAD_B } from './helpers';
+
+/** Both ways of reading a call (JSON.parse below 16 KB, the walk above) must agree. */
+function inspect(text: string) {
+  const b = Buffer.from(`  ${text}\n`);
+  const byWalk = /thread/.test(text) ? threadOfCallLineByWalk(b, 2, b.length) : { kind: 'none' };
+  const answer = threadOfCallLine(b, 2, b.length);
+  assert.deepEqual(byWalk, answer, `walk and parse differ on ${text.slice(0, 200)}`);
+  return answer;
+}
+
+describe('tools/call thread inspection', () => {
+  it('reads params._meta.threadId, else x-codex-turn-metadata.thread_id', () => {
+    assert.deepEqual(inspect(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: { threadId: THREAD_B }, _meta: { progressToken: 0, threadId: THREAD_A.toUpperCase() } } })), { kind: 'id', threadId: THREAD_A });
+    assert.deepEqual(inspect(JSON.stringify({ params: { _meta: { 'x-codex-turn-metadata': { session_id: THREAD_B, thread_id: THREAD_A } } }, id: 1, method: 'tools/call' })), { kind: 'id', threadId: THREAD_A });
+    assert.deepEqual(inspect(JSON.stringify({ params: { arguments: { _meta: { threadId: THREAD_A } } }, id: 1 })), { kind: 'none' });
+    assert.deepEqual(inspect(JSON.stringify({ params: { _meta: { threadId: 'abc' } } })), { kind: 'invalid', value: 'abc' });
+    assert.deepEqual(inspect(JSON.stringify({ params: { _meta: { threadId: 7 } } })), { kind: 'invalid', value: '7' });
+    assert.deepEqual(inspect(JSON.stringify({ params: { _meta: { threadId: null } } })), { kind: 'none' });
+    assert.deepEqual(inspect('{"params":{"_meta":{"no":"thread here"}}}'), { kind: 'none' });
+    const garbage = Buffer.from('not json at all, thread');
+    assert.deepEqual(threadOfCallLine(garbage, 0, garbage.length), { kind: 'none' });
+  });
+
+  it('gives what JSON.parse gives for escaped keys, duplicates and odd spacing', () => {
+    const cases = [
+      `{"params":{"_meta":{"thread\\u0049d":"${THREAD_A}"}}}`,
+      `{"params":{"\\u005fmeta":{"threadId":"${THREAD_A}"}}}`,
+      `{"params":{"_meta":{"threadId":"${THREAD_A}","threadId":"${THREAD_B}"}}}`,
+      `{ "params" : { "arguments" : [ "}\\"{", {"threadId":"${THREAD_B}"} ] , "_meta" : { "threadId" : "${THREAD_A}" } } }`,
+      `{"params":{"_meta":{"threadId":"\\u0030${THREAD_A.slice(1)}"}}}`,
+      `{"params":{"_meta":[1,2]},"x":"thread"}`,
+    ];
+    for (const text of cases) {
+      assert.deepEqual(inspect(text), threadOfCallMessage(JSON.parse(text)), text);
+    }
+  });
+
+  it('walks a call of several MB (no parse) to the same answer', () => {
+    const text = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'n', arguments: { blob: 'x"\\'.repeat(1_000_000), list: Array.from({ length: 10_000 }, (_, i) => ({ i, threadId: THREAD_B })) }, _meta: { threadId: THREAD_A } } });
+    assert.deepEqual(inspect(text), { kind: 'id', threadId: THREAD_A });
+  });
+
+  it('agrees with JSON.parse on generated calls with large, nested arguments', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const value = (depth: number): unknown => {
+      switch (depth > 3 ? rnd(4) : rnd(7)) {
+        case 0: return rnd(1000) - 500;
+        case 1: return `s"\\}{]${'x'.repeat(rnd(50))}`;
+        case 2: return null;
+        case 3: return rnd(2) === 0;
+        case 4: return Array.from({ length: rnd(4) }, () => value(depth + 1));
+        default: return Object.fromEntries(Array.from({ length: rnd(4) }, (_, i) => [rnd(3) ? `k${i}` : 'threadId', value(depth + 1)]));
+      }
+    };
+    for (let k = 0; k < 300; k++) {
+      const meta: Record<string, unknown> = { progressToken: k };
+      if (rnd(4)) meta.threadId = rnd(5) ? THREAD_A : THREAD_B;
+      if (rnd(2)) meta['x-codex-turn-metadata'] = { thread_id: THREAD_B, turn_id: 't' };
+      const params: Record<string, unknown> = rnd(2) ? { _meta: meta, name: 'n', arguments: value(0) } : { name: 'n', arguments: value(0), _meta: meta };
+      const text = JSON.stringify({ jsonrpc: '2.0', id: k, method: 'tools/call', params });
+      assert.deepEqual(inspect(text), threadOfCallMessage(JSON.parse(text)), text);
+    }
+  });
+});

@@ -1,0 +1,120 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ContextStore } from '../../../src/core/store/contextStore';
+import { StoreBindingSink } from '../../../src/shim/storeBindingSink';
+
+const A = '01a20dd3-146f-7680-86a1-782e736bec86';
+const B = '01a20dd3-2000-7000-8000-000000000002';
+
+describe('StoreBindingSink (the shim recording its binding)', () => {
+  let dir: string;
+  let cwd: string;
+  let store: ContextStore;
+  let reports: string[];
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctc-sink-'));
+    cwd = path.join(dir, 'project');
+    fs.mkdirSync(cwd);
+    store = new ContextStore({ root: path.join(dir, 'store') });
+    reports = [];
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('records start, calls, a restart for another thread, and the exit', async () => {
+    const sink = new StoreBindingSink(() => store, (l) => reports.push(l));
+    sink.starting({ server: 'probe', shimPid: 4242, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
+    assert.equal(sink.stderrLogPath, path.join(store.root, 'logs', `${A}.probe.4242.stderr.log`));
+    assert.equal(fs.statSync(path.dirname(sink.stderrLogPath!)).mode & 0o777, 0o700);
+    sink.running(5001);
+    for (let i = 0; i < 1000; i++) {
+      sink.call(Date.now());
+    }
+    await sink.flush();
+    let a = await store.read({ id: A, cwd });
+    assert.equal(a?.bindings.length, 1);
+    assert.deepEqual(
+      { status: a?.bindings[0].status, serverPid: a?.bindings[0].serverPid, callCount: a?.bindings[0].callCount, resolvedBy: a?.bindings[0].resolvedBy },
+      { status: 'running', serverPid: 5001, callCount: 1000, resolvedBy: 'parent-open-files' },
+    );
+    const at = new Date().toISOString();
+    sink.correction({ at, from: A, to: B, action: 'restart' });
+    sink.restarted(5002, B);
+    sink.call(Date.now());
+    sink.exited(0, null);
+    await sink.flush();
+    a = await store.read({ id: A, cwd });
+    assert.equal(a?.bindings[0].status, 'restarted');
+    assert.deepEqual(a?.bindings[0].corrections, [{ at, from: A, to: B, action: 'restart' }]);
+    const b = await store.read({ id: B, cwd });
+    assert.equal(b?.bindings.length, 1);
+    assert.deepEqual(
+      { status: b?.bindings[0].status, serverPid: b?.bindings[0].serverPid, callCount: b?.bindings[0].callCount, resolvedBy: b?.bindings[0].resolvedBy, exitCode: b?.bindings[0].exitCode },
+      { status: 'exited', serverPid: 5002, callCount: 1, resolvedBy: 'per-call', exitCode: 0 },
+    );
+    assert.deepEqual(reports, []);
+  });
+
+  it('replaces the starting binding the resolver claimed instead of adding a second one', async () => {
+    const started = Date.now() - 100;
+    await store.update({ id: A, cwd }, (c) => {
+      const ctx = c ?? store.newContext({ id: A, cwd });
+      ctx.bindings.push({ server: 'probe', shimPid: 4242, resolvedBy: 'parent-open-files', status: 'starting', startedAt: new Date(started).toISOString(), callCount: 0, corrections: [] });
+      return ctx;
+    });
+    const sink = new StoreBindingSink(() => store, (l) => reports.push(l));
+    sink.starting({ server: 'probe', shimPid: 4242, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
+    sink.running(77);
+    await sink.flush();
+    const ctx = await store.read({ id: A, cwd });
+    assert.equal(ctx?.bindings.length, 1);
+    assert.equal(ctx?.bindings[0].status, 'running');
+  });
+
+  it('fails open: a store it cannot write is reported once and the sink goes quiet', async () => {
+    const blocked = path.join(dir, 'blocked');
+    fs.writeFileSync(blocked, 'a file where the store folder should be');
+    const bad = new ContextStore({ root: blocked });
+    const sink = new StoreBindingSink(() => bad, (l) => reports.push(l));
+    sink.starting({ server: 'probe', shimPid: 1, threadId: A, resolvedBy: 'env', startedAtMs: Date.now(), codexHome: dir, cwd });
+    sink.running(2);
+    sink.call(Date.now());
+    await sink.flush();
+    sink.exited(1, null);
+    await sink.flush();
+    assert.equal(reports.length, 1, reports.join('\n'));
+    assert.match(reports[0], /not recording the binding any more|not a directory/);
+  });
+
+  it('records nothing when started without a thread, until a kept correction names one', async () => {
+    const sink = new StoreBindingSink(() => store, (l) => reports.push(l));
+    sink.starting({ server: 'probe', shimPid: 9, resolvedBy: 'unresolved', startedAtMs: Date.now(), codexHome: dir, cwd });
+    sink.running(10);
+    sink.call(Date.now());
+    await sink.flush();
+    assert.deepEqual(await store.listWorkspaces(), []);
+    sink.correction({ at: new Date().toISOString(), to: B, action: 'keep' });
+    await sink.flush();
+    const b = await store.read({ id: B, cwd });
+    assert.equal(b?.bindings[0].resolvedBy, 'per-call');
+    assert.equal(b?.bindings[0].corrections[0].action, 'keep');
+  });
+
+  it('records the correction in the new binding when a server started without a thread is restarted', async () => {
+    const sink = new StoreBindingSink(() => store, (l) => reports.push(l));
+    sink.starting({ server: 'probe', shimPid: 9, resolvedBy: 'unresolved', startedAtMs: Date.now(), codexHome: dir, cwd });
+    sink.running(10);
+    const c = { at: new Date().toISOString(), to: B, action: 'restart' as const };
+    sink.correction(c);
+    sink.restarted(11, B);
+    await sink.flush();
+    const b = await store.read({ id: B, cwd });
+    assert.equal(b?.bindings.length, 1);
+    assert.deepEqual(b?.bindings[0].corrections, [c]);
+    assert.equal(b?.bindings[0].serverPid, 11);
+    assert.deepEqual(reports, []);
+  });
+});
