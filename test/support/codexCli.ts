@@ -44,6 +44,13 @@ export interface CodexExecOptions {
   extraArgs?: string[];
   /** Added to (or, with undefined, removed from) `home.env()`. */
   env?: Record<string, string | undefined>;
+  /** Another Codex CLI's npm entry script (e.g. codex0125EntryScript()); default the pinned 0.169. */
+  codexScript?: string;
+}
+
+/** The npm entry of Codex 0.125.0 (dev dependency alias `codex-0125`): no lock files, older _meta. */
+export function codex0125EntryScript(): string {
+  return require.resolve('codex-0125/bin/codex.js');
 }
 
 // Everything started here and not yet reaped: killAllCodexProcesses() is the safety net.
@@ -54,8 +61,8 @@ export async function killAllCodexProcesses(): Promise<void> {
   await Promise.all([...live].map((p) => p.kill().catch(() => undefined)));
 }
 
-function spawnCodex(home: CodexTestHome, args: string[], cwd: string | undefined, env: Record<string, string | undefined> | undefined, stdin: 'ignore' | 'pipe'): ChildProcess {
-  return spawn(process.execPath, [codexEntryScript(), ...args], {
+function spawnCodex(home: CodexTestHome, args: string[], cwd: string | undefined, env: Record<string, string | undefined> | undefined, stdin: 'ignore' | 'pipe', script = codexEntryScript()): ChildProcess {
+  return spawn(process.execPath, [script, ...args], {
     cwd: cwd ?? home.workDir,
     env: home.env(env),
     // stdin 'ignore' is /dev/null: exec reads stdin when it is not a terminal, and must see EOF.
@@ -88,7 +95,7 @@ export class CodexExecProcess {
     this.args = options.resumeThreadId
       ? ['exec', 'resume', ...common, options.resumeThreadId, options.prompt]
       : ['exec', ...common, options.prompt];
-    this.child = spawnCodex(options.home, this.args, options.cwd, options.env, 'ignore');
+    this.child = spawnCodex(options.home, this.args, options.cwd, options.env, 'ignore', options.codexScript);
     if (this.child.pid === undefined) {
       throw new Error(`could not spawn codex (${process.execPath} ${codexEntryScript()})`);
     }
