@@ -32,7 +32,8 @@ export class StoreBindingSink implements BindingSink {
   private readonly bindings: BindingState[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
-  private again = false;
+  /** Set while a write is in flight: the soonest delay asked for since (calls ask for CALL_FLUSH_MS). */
+  private againDelayMs: number | undefined;
   private failed = false;
   /** The latest correction, carried into the binding of the server that replaces this one. */
   private lastCorrection: Correction | undefined;
@@ -193,7 +194,7 @@ export class StoreBindingSink implements BindingSink {
       return;
     }
     if (this.writing) {
-      this.again = true;
+      this.againDelayMs = Math.min(this.againDelayMs ?? delayMs, delayMs);
       return;
     }
     if (this.timer && delayMs > 0) {
@@ -212,9 +213,10 @@ export class StoreBindingSink implements BindingSink {
       .catch((err) => this.fail(err))
       .finally(() => {
         this.writing = undefined;
-        if (this.again && !this.failed) {
-          this.again = false;
-          this.schedule(0);
+        const again = this.againDelayMs;
+        this.againDelayMs = undefined;
+        if (again !== undefined && !this.failed) {
+          this.schedule(again);
         }
       });
   }
@@ -250,7 +252,7 @@ export class StoreBindingSink implements BindingSink {
   private fail(err: unknown): void {
     if (!this.failed) {
       this.failed = true; // fail open: stop writing, keep relaying
-      this.report(`codex-thread-shim: not recording the binding any more: ${(err as Error)?.message ?? String(err)}`);
+      this.report(`not recording the binding any more: ${(err as Error)?.message ?? String(err)}`);
     }
   }
 }

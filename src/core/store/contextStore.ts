@@ -278,8 +278,9 @@ export class ContextStore {
           // fall through: reported below
         }
       }
-      if (cwd === undefined) {
-        this.reportOnce(`ws:${key}`, `context store: ${dir}/workspace.json is missing or unreadable; the group is still listed`);
+      if (cwd === undefined && meta?.kind !== 'missing') {
+        // Missing is normal for a moment (another process just created the group); unreadable is not.
+        this.reportOnce(`ws:${key}`, `context store: ${dir}/workspace.json is unreadable; the group is still listed`);
       }
       out.push({ key, cwd: cwd ?? '', dir });
     }
