@@ -4,9 +4,10 @@
 //   - round trip: 10,000 sequential tools/call requests, each waiting for its reply;
 //   - throughput, server -> client and client -> server, with 1 KB and 1 MB messages;
 //   - the shim's peak RSS (VmHWM) in each scenario.
-// Usage: node out/bench/shim.js [--runs N] [--shim FILE] [--only NAME] [--write]
+// Usage: node out/bench/shim.js [--runs N] [--shim FILE] [--only NAME] [--native] [--write]
 //   --shim   another build of the shim to measure (e.g. one wired with a no-op sink)
 //   --only   only the scenarios whose name contains NAME (start, round, 1 KB, 1 MB)
+//   --native also measure bench/nativeRelay.c, the cheapest relay a process can be (needs cc)
 //   --write  put the table into bench/README.md under "## Shim relay"
 // The shim runs as shipped (its real resolver and store); CODEX_THREAD_ID is set and CODEX_HOME
 // is a temp dir, so resolution takes its first step and the store writes go nowhere that matters.
@@ -15,10 +16,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { MODE_TITLES, NODE_RELAY, buildNativeRelay, launchCommand, parseRelayBenchArgs, peakRss, type Launch, type Mode } from './relayBench';
 import { markdownTable, median, replaceSection } from './stats';
 
 const ROOT = path.join(__dirname, '..', '..');
-let SHIM = path.join(ROOT, 'dist', 'shim.js');
 const KB = 1024;
 const MB = 1024 * 1024;
 const THREAD = '01a20dd3-146f-7680-86a1-782e736bec86';
@@ -35,8 +36,8 @@ let blobBytes = 0;
 function send(s) { return out.write(s + '\\n'); }
 function flood(id, count, size) {
   const line = Buffer.alloc(size, 0x61);
-  line.write('{"jsonrpc":"2.0","method":"bench/blob","params":"');
-  line.write('"}\\n', size - 3);
+  line.write('{"jsonrpc":"2.0","method":"bench/blob","params":{"data":"');
+  line.write('"}}\\n', size - 4);
   let i = 0;
   const pump = () => {
     while (i < count) {
@@ -72,40 +73,7 @@ process.stdin.on('data', (chunk) => {
 });
 `;
 
-// The floor for any relay process: Node's own pipe(), no framing, no inspection.
-const RELAY = `
-const { spawn } = require('node:child_process');
-const c = spawn(process.execPath, [process.argv[2]], { stdio: ['pipe', 'pipe', 'inherit'] });
-process.stdin.pipe(c.stdin);
-c.stdout.pipe(process.stdout);
-c.on('exit', (code) => process.exit(code ?? 1));
-`;
-
-interface Args {
-  runs: number;
-  write: boolean;
-  only: string;
-}
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 5, write: false, only: '' };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--runs') {
-      args.runs = Number(argv[++i]);
-    } else if (argv[i] === '--shim') {
-      SHIM = path.resolve(argv[++i]);
-    } else if (argv[i] === '--only') {
-      args.only = argv[++i];
-    } else if (argv[i] === '--write') {
-      args.write = true;
-    } else {
-      throw new Error(`unknown argument ${argv[i]}`);
-    }
-  }
-  return args;
-}
-
-type Mode = 'direct' | 'shim' | 'relay';
+let launch: Launch;
 
 /** A client of one server process: counts lines and waits for responses by id, cheaply. */
 class Peer {
@@ -117,9 +85,9 @@ class Peer {
   private nextId = 1;
 
   constructor(mode: Mode, serverFile: string, env: NodeJS.ProcessEnv) {
-    const args =
-      mode === 'direct' ? [serverFile] : mode === 'relay' ? [path.join(path.dirname(serverFile), 'relay.js'), serverFile] : [SHIM, '--name', 'bench', '--', process.execPath, serverFile];
-    this.child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    const server = [process.execPath, serverFile];
+    const [command, ...args] = launchCommand(mode, launch, server);
+    this.child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
     this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
   }
 
@@ -169,12 +137,7 @@ class Peer {
 
   /** Peak RSS so far of the process this peer spawned (the shim, in shim mode), in bytes. */
   peakRss(): number {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8'));
-      return m ? Number(m[1]) * KB : NaN;
-    } catch {
-      return NaN;
-    }
+    return peakRss(this.child.pid);
   }
 
   async close(): Promise<void> {
@@ -227,8 +190,8 @@ async function upRun(mode: Mode, server: string, env: NodeJS.ProcessEnv, size: n
   await peer.request('initialize', initParams);
   const count = Math.round(total / size);
   const line = Buffer.alloc(size, 0x61);
-  line.write('{"jsonrpc":"2.0","method":"bench/blob","params":"');
-  line.write('"}\n', size - 3);
+  line.write('{"jsonrpc":"2.0","method":"bench/blob","params":{"data":"');
+  line.write('"}}\n', size - 4);
   // Batches of lines per write, as a client serialising many messages would hand them over.
   const batch = Buffer.concat(Array.from({ length: Math.max(1, Math.floor((64 * KB) / size)) }, () => line));
   const perBatch = batch.length / size;
@@ -255,11 +218,10 @@ async function upRun(mode: Mode, server: string, env: NodeJS.ProcessEnv, size: n
 interface Row {
   name: string;
   unit: string;
-  direct: number;
-  relay: number;
-  shim: number;
-  /** Best run of each (least time, most throughput): on a shared machine, medians move a lot. */
-  best: [number, number, number];
+  /** Median per mode. */
+  median: Partial<Record<Mode, number>>;
+  /** Best run per mode (least time, most throughput): on a shared machine, medians move a lot. */
+  best: Partial<Record<Mode, number>>;
   added: string;
   goal: string;
   met: boolean;
@@ -267,89 +229,92 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  if (!fs.existsSync(SHIM)) {
-    throw new Error(`${SHIM} is missing: run node esbuild.config.mjs first`);
+  const args = parseRelayBenchArgs(process.argv.slice(2));
+  const shim = args.shim ?? path.join(ROOT, 'dist', 'shim.js');
+  if (!fs.existsSync(shim)) {
+    throw new Error(`${shim} is missing: run npm run build first`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-bench-'));
   const server = path.join(dir, 'server.mjs');
   fs.writeFileSync(server, SERVER);
-  fs.writeFileSync(path.join(dir, 'relay.js'), RELAY);
+  launch = { shim, relayFile: path.join(dir, 'relay.js'), native: args.native ? buildNativeRelay(ROOT, dir) : undefined };
+  fs.writeFileSync(launch.relayFile, NODE_RELAY);
   fs.mkdirSync(path.join(dir, 'codex'));
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, CODEX_HOME: path.join(dir, 'codex'), CODEX_THREAD_ID: THREAD };
   const rows: Row[] = [];
-  const MODES: Mode[] = ['direct', 'relay', 'shim'];
+  const modes: Mode[] = launch.native ? ['direct', 'relay', 'native', 'shim'] : ['direct', 'relay', 'shim'];
   const all = async <T>(runs: number, fn: (mode: Mode) => Promise<T>): Promise<Record<Mode, T[]>> => {
-    const r: Record<Mode, T[]> = { direct: [], relay: [], shim: [] };
-    for (const m of MODES) {
+    const r: Record<Mode, T[]> = { direct: [], relay: [], native: [], shim: [] };
+    for (const m of modes) {
       await fn(m); // warm the page cache and this process's JIT
     }
     for (let i = 0; i < runs; i++) {
-      for (const m of MODES) {
+      for (const m of modes) {
         r[m].push(await fn(m));
       }
     }
     return r;
   };
-  const maxRss = (xs: { rss: number }[]): number => Math.max(...xs.map((x) => x.rss));
-  const bestOf = <T>(r: Record<Mode, T[]>, value: (x: T) => number, pick: (...n: number[]) => number): [number, number, number] => [
-    pick(...r.direct.map(value)),
-    pick(...r.relay.map(value)),
-    pick(...r.shim.map(value)),
-  ];
+  /** Medians and best runs of every mode, the shim's peak RSS. */
+  const summary = <T extends { rss: number }>(r: Record<Mode, T[]>, value: (x: T) => number, better: 'low' | 'high') => {
+    const median_: Partial<Record<Mode, number>> = {};
+    const best: Partial<Record<Mode, number>> = {};
+    for (const m of modes) {
+      const values = r[m].map(value);
+      median_[m] = median(values);
+      best[m] = better === 'low' ? Math.min(...values) : Math.max(...values);
+    }
+    return { median: median_, best, rss: Math.max(...r.shim.map((x) => x.rss)) };
+  };
 
   const wanted = (name: string): boolean => name.includes(args.only);
   try {
     if (wanted('start')) {
-    const start = await all(Math.max(args.runs, 9), (m) => startRun(m, server, env));
-    const sd = median(start.direct.map((x) => x.ms));
-    const ss = median(start.shim.map((x) => x.ms));
-    rows.push({ name: 'start: spawn to initialize reply', unit: 'ms', direct: sd, relay: median(start.relay.map((x) => x.ms)), shim: ss, best: bestOf(start, (x) => x.ms, Math.min), added: `+${(ss - sd).toFixed(1)} ms`, goal: '≤ +100 ms', met: ss - sd <= 100, rss: maxRss(start.shim) });
-
+      const s = summary(await all(Math.max(args.runs, 9), (m) => startRun(m, server, env)), (x) => x.ms, 'low');
+      const added = s.median.shim! - s.median.direct!;
+      rows.push({ name: 'start: spawn to initialize reply', unit: 'ms', ...s, added: `+${added.toFixed(1)} ms`, goal: '≤ +100 ms', met: added <= 100 });
     }
     if (wanted('round trip')) {
-    const calls = 10_000;
-    const rt = await all(args.runs, (m) => roundTripRun(m, server, env, calls));
-    const rd = median(rt.direct.map((x) => x.msPerCall));
-    const rs = median(rt.shim.map((x) => x.msPerCall));
-    rows.push({ name: `round trip, ${calls.toLocaleString('en')} sequential tools/call`, unit: 'ms/call', direct: rd, relay: median(rt.relay.map((x) => x.msPerCall)), shim: rs, best: bestOf(rt, (x) => x.msPerCall, Math.min), added: `+${(rs - rd).toFixed(3)} ms`, goal: '≤ +0.1 ms', met: rs - rd <= 0.1, rss: maxRss(rt.shim) });
-
+      const calls = 10_000;
+      const s = summary(await all(Math.max(args.runs, 9), (m) => roundTripRun(m, server, env, calls)), (x) => x.msPerCall, 'low');
+      const added = s.median.shim! - s.median.direct!;
+      rows.push({ name: `round trip, ${calls.toLocaleString('en')} sequential tools/call`, unit: 'ms/call', ...s, added: `+${added.toFixed(3)} ms`, goal: '≤ +0.1 ms', met: added <= 0.1 });
     }
     for (const [label, size, total] of [['1 KB', KB, 64 * MB], ['1 MB', MB, 256 * MB]] as const) {
       if (!wanted(label)) {
         continue;
       }
-      const down = await all(args.runs, (m) => downRun(m, server, env, size, total));
-      const dd = median(down.direct.map((x) => x.mbps));
-      const ds = median(down.shim.map((x) => x.mbps));
-      rows.push({ name: `server → client, ${label} messages (${total / MB} MB)`, unit: 'MB/s', direct: dd, relay: median(down.relay.map((x) => x.mbps)), shim: ds, best: bestOf(down, (x) => x.mbps, Math.max), added: `${((ds / dd) * 100).toFixed(0)} % of direct`, goal: '≥ 90 %', met: ds / dd >= 0.9, rss: maxRss(down.shim) });
-      const up = await all(args.runs, (m) => upRun(m, server, env, size, total));
-      const ud = median(up.direct.map((x) => x.mbps));
-      const us = median(up.shim.map((x) => x.mbps));
-      rows.push({ name: `client → server, ${label} messages (${total / MB} MB)`, unit: 'MB/s', direct: ud, relay: median(up.relay.map((x) => x.mbps)), shim: us, best: bestOf(up, (x) => x.mbps, Math.max), added: `${((us / ud) * 100).toFixed(0)} % of direct`, goal: '≥ 90 %', met: us / ud >= 0.9, rss: maxRss(up.shim) });
+      for (const [direction, run] of [['server → client', downRun], ['client → server', upRun]] as const) {
+        const s = summary(await all(args.runs, (m) => run(m, server, env, size, total)), (x) => x.mbps, 'high');
+        const share = s.median.shim! / s.median.direct!;
+        rows.push({ name: `${direction}, ${label} messages (${total / MB} MB)`, unit: 'MB/s', ...s, added: `${(share * 100).toFixed(0)} % of direct`, goal: '≥ 90 %', met: share >= 0.9 });
+      }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  const fmt = (n: number, unit: string): string => (unit === 'ms/call' ? n.toFixed(3) : unit === 'ms' ? n.toFixed(1) : n.toFixed(0));
+  const fmt = (n: number | undefined, unit: string): string => (n === undefined ? '' : unit === 'ms/call' ? n.toFixed(3) : unit === 'ms' ? n.toFixed(1) : n.toFixed(0));
   const table = markdownTable(
-    ['measure', 'unit', 'direct', 'bare Node relay', 'through the shim', 'shim vs direct', 'goal', 'met', 'best runs: direct / relay / shim', 'shim peak RSS (MB)'],
-    rows.map((r) => [r.name, r.unit, fmt(r.direct, r.unit), fmt(r.relay, r.unit), fmt(r.shim, r.unit), r.added, r.goal, r.met ? 'yes' : '**no**', r.best.map((b) => fmt(b, r.unit)).join(' / '), (r.rss / MB).toFixed(1)]),
+    ['measure', 'unit', ...modes.map((m) => MODE_TITLES[m]), 'shim vs direct', 'goal', 'met', `best runs: ${modes.join(' / ')}`, 'shim peak RSS (MB)'],
+    rows.map((r) => [r.name, r.unit, ...modes.map((m) => fmt(r.median[m], r.unit)), r.added, r.goal, r.met ? 'yes' : '**no**', modes.map((m) => fmt(r.best[m], r.unit)).join(' / '), (r.rss / MB).toFixed(1)]),
   );
   const rssOk = rows.every((r) => r.rss <= 60 * MB);
-  const relayShares = rows.filter((r) => r.unit === 'MB/s').map((r) => (r.relay / r.direct) * 100);
+  const shares = (m: Mode): string => {
+    const xs = rows.filter((r) => r.unit === 'MB/s' && r.median[m] !== undefined).map((r) => (r.median[m]! / r.median.direct!) * 100);
+    return xs.length > 0 ? `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} %` : '';
+  };
   const floor =
-    relayShares.length > 0
-      ? `The bare relay itself reaches ${Math.min(...relayShares).toFixed(0)}–${Math.max(...relayShares).toFixed(0)} % of direct throughput: with three processes on two cores, ≥ 90 % is out of reach for any relay process here, so the shim is judged against that floor too. `
+    shares('relay') !== ''
+      ? `Throughput as a share of direct: the bare Node relay ${shares('relay')}${launch.native ? `, the native relay ${shares('native')}` : ''}, the shim ${shares('shim')}. `
       : '';
   const cpu = os.cpus();
   const note =
-    `Direct, a bare Node relay (\`stdin.pipe(child.stdin)\`, \`child.stdout.pipe(stdout)\`: the floor for any relay process) and the shim alternate in one run (one warm-up each first); medians of ${args.runs} runs (start: ${Math.max(args.runs, 9)} runs, each a new process), "met" judged on medians; the best runs are shown too because other work on this shared 2-core machine moves medians a lot. ` +
+    `Direct, a bare Node relay (\`stdin.pipe(child.stdin)\`, \`child.stdout.pipe(stdout)\`: the floor for a relay written in Node)${launch.native ? ', a native relay (bench/nativeRelay.c: splice(2), no framing; the floor for any relay process)' : ''} and the shim alternate in one run (one warm-up each first); medians of ${args.runs} runs (start and round trip: ${Math.max(args.runs, 9)} runs; start: each a new process), "met" judged on medians; the best runs are shown too because other work on this shared 2-core machine moves medians a lot. ` +
     floor +
-    `The server is a minimal line-based MCP server; the client only frames lines and parses short ones, so both sides cost little and the shim's share shows. ` +
+    `The server is a minimal line-based MCP server; the client only frames lines and parses short ones, so both sides cost next to nothing and the relay's share shows in full (bench/shimSdk.ts measures with real SDK endpoints). Messages are JSON-RPC with object params, as MCP sends them. ` +
     `The shim runs as shipped (resolver, store), with CODEX_THREAD_ID set and a temp CODEX_HOME. Peak RSS is the shim's VmHWM at the end of each run (goal ≤ 60 MB: ${rssOk ? 'met' : '**not met**'}). ` +
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, \`node out/bench/shim.js --write\`.`;
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, \`node out/bench/shim.js --native --write\`.`;
   console.log(`${table}\n\n${note}`);
   if (args.write) {
     const readme = path.join(ROOT, 'bench', 'README.md');

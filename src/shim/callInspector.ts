@@ -11,6 +11,7 @@
 // give the same answer (the tests check that).
 
 import { isThreadId } from '../core/threadId';
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, isSpace, sameBytes, startsAt, stringEnd } from './jsonBytes';
 
 export type CallThread =
   | { kind: 'none' }
@@ -21,14 +22,6 @@ export type CallThread =
 const NONE: CallThread = { kind: 'none' };
 const WALK_ABOVE_BYTES = 16 * 1024;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
 
 const PARAMS = Buffer.from('"params"');
 const META = Buffer.from('"_meta"');
@@ -59,6 +52,91 @@ export function threadOfCallLine(buf: Buffer, start: number, end: number): CallT
     return NONE;
   }
   return threadOfCallMessage(message);
+}
+
+const THREAD = Buffer.from('thread');
+const UNICODE_ESCAPE = Buffer.from('\\u');
+const THREAD_ID_KEY = Buffer.from('"threadId":"');
+const THREAD_ID_SNAKE_KEY = Buffer.from('"thread_id":"');
+
+/**
+ * The steady-state answer, without parsing: true when the call in `buf[start, end)` can only be
+ * for `expected` (36 lowercase bytes) or for no thread at all, which is all the relay needs to
+ * know to pass it on. It holds when every `thread` in the line is a literal `"threadId"` or
+ * `"thread_id"` key whose value is exactly `"<expected>"` and no `\u` escape could spell such a
+ * key another way: then, for valid JSON, whatever threadOfCallLine would pick is `expected` or
+ * nothing. False only means "not sure": the caller asks threadOfCallLine. Native searches only:
+ * this runs before every call reaches the server, where each microsecond shows in the latency.
+ */
+export function callCanOnlyBeFor(buf: Buffer, start: number, end: number, expected: Buffer): boolean {
+  if (end - start > SCAN_IN_JS_BELOW) {
+    return piecesCanOnlyBeFor([buf.subarray(start, end)], expected);
+  }
+  // A typical call (Codex's are under 2 KB): one pass in JS finds every `thread` and `\u`, cheaper
+  // than a slice and two native searches for a line this short.
+  let sawThread = false;
+  let sawEscape = false;
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c === BACKSLASH) {
+      sawEscape ||= i + 1 < end && buf[i + 1] === 0x75;
+    } else if (c === 0x74 && startsAt(buf, i, end, THREAD)) {
+      sawThread = true;
+      const k = i - 1;
+      const key = k < start || buf[k] !== QUOTE ? undefined : startsAt(buf, k, end, THREAD_ID_KEY) ? THREAD_ID_KEY : startsAt(buf, k, end, THREAD_ID_SNAKE_KEY) ? THREAD_ID_SNAKE_KEY : undefined;
+      if (key === undefined) {
+        return false;
+      }
+      const v = k + key.length;
+      if (!startsAt(buf, v, end, expected) || buf[v + expected.length] !== QUOTE) {
+        return false;
+      }
+      i = v + expected.length;
+    }
+  }
+  return !(sawThread && sawEscape);
+}
+
+/** Lines up to this long are scanned in JS; longer ones with native searches. */
+const SCAN_IN_JS_BELOW = 2048;
+
+/**
+ * The same for a line held as the pieces it arrived in (a large call), without joining them. A
+ * `thread` or `\u` across two pieces, or a key and value that do not lie within one piece, make
+ * it "not sure".
+ */
+export function piecesCanOnlyBeFor(pieces: readonly Buffer[], expected: Buffer): boolean {
+  const SEAM = THREAD.length - 1;
+  let sawThread = false;
+  let sawEscape = false;
+  for (let n = 0; n < pieces.length; n++) {
+    const piece = pieces[n];
+    if (n > 0) {
+      const prev = pieces[n - 1];
+      const seam = Buffer.concat([prev.subarray(Math.max(0, prev.length - SEAM)), piece.subarray(0, SEAM)]);
+      if (seam.indexOf(THREAD) >= 0 || seam.indexOf(UNICODE_ESCAPE) >= 0) {
+        return false;
+      }
+    }
+    sawEscape ||= piece.indexOf(UNICODE_ESCAPE) >= 0;
+    let t = piece.indexOf(THREAD);
+    sawThread ||= t >= 0;
+    while (t >= 0) {
+      const k = t - 1;
+      const key = k < 0 || piece[k] !== QUOTE ? undefined : startsAt(piece, k, piece.length, THREAD_ID_KEY) ? THREAD_ID_KEY : startsAt(piece, k, piece.length, THREAD_ID_SNAKE_KEY) ? THREAD_ID_SNAKE_KEY : undefined;
+      if (key === undefined) {
+        return false;
+      }
+      const v = k + key.length;
+      if (!startsAt(piece, v, piece.length, expected) || piece[v + expected.length] !== QUOTE) {
+        return false;
+      }
+      t = piece.indexOf(THREAD, v + expected.length + 1);
+    }
+  }
+  // Without a literal `thread` the exact reading finds nothing either; with one, an escape might
+  // spell another threadId key that only JSON.parse would see.
+  return !(sawThread && sawEscape);
 }
 
 /** The walk alone (exported for the tests, which compare it with JSON.parse on small calls too). */
@@ -141,7 +219,7 @@ function member(b: Buffer, open: number, key: Buffer): [number, number] | undefi
     if (b[i] !== QUOTE) {
       throw new NotSure();
     }
-    const keyEnd = stringEnd(b, i);
+    const keyEnd = stringEndOrThrow(b, i);
     const isKey = sameBytes(b, i, keyEnd, key);
     if (!isKey && hasBackslash(b, i, keyEnd)) {
       throw new NotSure(); // an escaped key might spell the one we look for
@@ -169,14 +247,14 @@ function member(b: Buffer, open: number, key: Buffer): [number, number] | undefi
 function skipValue(b: Buffer, i: number): number {
   const c = b[i];
   if (c === QUOTE) {
-    return stringEnd(b, i);
+    return stringEndOrThrow(b, i);
   }
   if (c === LBRACE || c === LBRACKET) {
     let depth = 0;
     for (let j = i; j < b.length; ) {
       const d = b[j];
       if (d === QUOTE) {
-        j = stringEnd(b, j);
+        j = stringEndOrThrow(b, j);
         continue;
       }
       if (d === LBRACE || d === LBRACKET) {
@@ -201,32 +279,12 @@ function skipValue(b: Buffer, i: number): number {
 }
 
 /** Index just after the closing quote of the string whose opening quote is at `i`. */
-function stringEnd(b: Buffer, i: number): number {
-  // Most strings are short: a plain loop beats a call into native indexOf.
-  const near = Math.min(b.length, i + 48);
-  for (let k = i + 1; k < near; k++) {
-    const c = b[k];
-    if (c === QUOTE) {
-      return k + 1;
-    }
-    if (c === BACKSLASH) {
-      break;
-    }
+function stringEndOrThrow(b: Buffer, i: number): number {
+  const end = stringEnd(b, i, b.length);
+  if (end < 0) {
+    throw new NotSure();
   }
-  let q = i;
-  for (;;) {
-    q = b.indexOf(QUOTE, q + 1);
-    if (q < 0) {
-      throw new NotSure();
-    }
-    let backslashes = 0;
-    for (let k = q - 1; k > i && b[k] === BACKSLASH; k--) {
-      backslashes++;
-    }
-    if (backslashes % 2 === 0) {
-      return q + 1;
-    }
-  }
+  return end;
 }
 
 function hasBackslash(b: Buffer, s: number, e: number): boolean {
@@ -243,20 +301,4 @@ function skipSpace(b: Buffer, i: number): number {
     i++;
   }
   return i;
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-function sameBytes(b: Buffer, s: number, e: number, key: Buffer): boolean {
-  if (e - s !== key.length) {
-    return false;
-  }
-  for (let k = 0; k < key.length; k++) {
-    if (b[s + k] !== key[k]) {
-      return false;
-    }
-  }
-  return true;
 }

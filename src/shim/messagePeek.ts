@@ -13,6 +13,22 @@
 // makes a scan stop early and report what it saw; callers decide whether a full JSON.parse is
 // worth it for that line.
 
+import {
+  BACKSLASH,
+  COLON,
+  COMMA,
+  LBRACE,
+  LBRACKET,
+  QUOTE,
+  RBRACE,
+  RBRACKET,
+  escaped,
+  isSpace,
+  sameBytes,
+  startsAt,
+  stringEnd,
+} from './jsonBytes';
+
 export interface Peek {
   /** The line starts with `{` (after white space). Non-JSON lines and arrays (batches) do not. */
   object: boolean;
@@ -23,23 +39,6 @@ export interface Peek {
   body?: string;
   /** Both scans together covered every member (so a missing `id` really is missing). */
   complete: boolean;
-}
-
-const SPACE = 0x20;
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-
-function isSpace(c: number): boolean {
-  return c === SPACE || c === LF || c === CR || c === TAB;
 }
 
 function isBareChar(c: number): boolean {
@@ -59,6 +58,19 @@ export function peekLine(buf: Buffer, start: number, end: number): Peek {
 export function peekParts(head: Buffer, hs: number, he: number, tail: Buffer, ts: number, te: number, whole: boolean): Peek {
   // All fields present from the start: one object shape for every line keeps V8's access fast.
   const peek: Peek = { object: false, method: undefined, id: undefined, body: undefined, complete: false };
+  if (whole && peekCommonShape(head, hs, he, peek)) {
+    return peek;
+  }
+  return scanEnvelope(head, hs, he, tail, ts, te, whole, peek);
+}
+
+/** peekLine without the common-shape shortcut (the tests check that both agree). */
+export function peekLineByScans(buf: Buffer, start: number, end: number): Peek {
+  const peek: Peek = { object: false, method: undefined, id: undefined, body: undefined, complete: false };
+  return scanEnvelope(buf, start, end, buf, start, end, true, peek);
+}
+
+function scanEnvelope(head: Buffer, hs: number, he: number, tail: Buffer, ts: number, te: number, whole: boolean, peek: Peek): Peek {
   let i = hs;
   while (i < he && isSpace(head[i])) {
     i++;
@@ -79,6 +91,148 @@ export function peekParts(head: Buffer, hs: number, he: number, tail: Buffer, ts
   return peek;
 }
 
+// ---- the common shapes --------------------------------------------------------------------------
+//
+// Codex (rmcp) and the Python and Rust SDKs write `{"jsonrpc":"2.0","id":…,"method":"…","params":{…}}`
+// and `{"jsonrpc":"2.0","id":…,"result":{…}}`, in that order, without spaces. Lines of exactly that
+// shape are read with a few native comparisons instead of the member scans: every line passes here,
+// and in a request-reply exchange each microsecond of work shows up (amplified) in the round trip.
+// The result is what the scans would give; any other shape returns false and takes the scans.
+
+const JSONRPC_ID = Buffer.from('{"jsonrpc":"2.0","id":');
+const JSONRPC_METHOD = Buffer.from('{"jsonrpc":"2.0","method":"');
+const COMMA_METHOD = Buffer.from(',"method":"');
+const COMMA_PARAMS = Buffer.from(',"params":');
+const COMMA_RESULT = Buffer.from(',"result":');
+const COMMA_ERROR = Buffer.from(',"error":');
+/** Longer digit runs may not survive Number() unchanged; the scans normalise those. */
+const MAX_PLAIN_DIGITS = 15;
+const MAX_PLAIN_STRING = 128;
+
+/** End (exclusive) of a string without escapes whose opening quote is at `q`, or -1. */
+function plainStringEnd(b: Buffer, q: number, end: number): number {
+  const stop = Math.min(end, q + 1 + MAX_PLAIN_STRING);
+  for (let k = q + 1; k < stop; k++) {
+    const c = b[k];
+    if (c === QUOTE) {
+      return k + 1;
+    }
+    if (c === BACKSLASH) {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+function peekCommonShape(b: Buffer, s: number, e: number, peek: Peek): boolean {
+  let i: number;
+  if (startsAt(b, s, e, JSONRPC_ID)) {
+    i = s + JSONRPC_ID.length;
+    const vs = i;
+    if (b[i] === QUOTE) {
+      i = plainStringEnd(b, i, e);
+      if (i < 0) {
+        return false;
+      }
+      peek.id = 's:' + b.toString('utf8', vs + 1, i - 1);
+    } else {
+      // The value in JS rather than a decoded slice: no call into native code for the commonest id.
+      let value = 0;
+      while (i < e && b[i] >= 0x30 && b[i] <= 0x39) {
+        value = value * 10 + (b[i] - 0x30);
+        i++;
+      }
+      const digits = i - vs;
+      if (digits === 0 || digits > MAX_PLAIN_DIGITS || (digits > 1 && b[vs] === 0x30)) {
+        return false;
+      }
+      peek.id = 'n:' + value;
+    }
+    if (startsAt(b, i, e, COMMA_METHOD)) {
+      i = methodEnd(b, i + COMMA_METHOD.length - 1, e, peek);
+    } else if (startsAt(b, i, e, COMMA_RESULT)) {
+      return structuredToEnd(b, i + COMMA_RESULT.length, e, 'result', peek);
+    } else if (startsAt(b, i, e, COMMA_ERROR)) {
+      return structuredToEnd(b, i + COMMA_ERROR.length, e, 'error', peek);
+    } else {
+      return false;
+    }
+  } else if (startsAt(b, s, e, JSONRPC_METHOD)) {
+    i = methodEnd(b, s + JSONRPC_METHOD.length - 1, e, peek);
+  } else {
+    return false;
+  }
+  if (i < 0) {
+    return false;
+  }
+  if (b[i] === RBRACE) {
+    peek.object = true;
+    peek.complete = true;
+    return true;
+  }
+  return startsAt(b, i, e, COMMA_PARAMS) && structuredToEnd(b, i + COMMA_PARAMS.length, e, 'params', peek);
+}
+
+/** Reads the method string whose opening quote is at `q`; returns the index after it, or -1. */
+function methodEnd(b: Buffer, q: number, e: number, peek: Peek): number {
+  const end = plainStringEnd(b, q, e);
+  if (end >= 0) {
+    peek.method = methodText(b, q + 1, end - 1);
+  }
+  return end;
+}
+
+/**
+ * Method names seen so far, by length: a session uses a few dozen, and matching bytes against them
+ * costs less than decoding a new string for every line. Bounded; names past the bound are decoded.
+ */
+const knownMethods = new Map<number, { bytes: Buffer; text: string }[]>();
+let knownMethodCount = 0;
+const MAX_KNOWN_METHODS = 64;
+
+function methodText(b: Buffer, s: number, e: number): string {
+  const sameLength = knownMethods.get(e - s);
+  if (sameLength !== undefined) {
+    for (const m of sameLength) {
+      if (sameBytes(b, s, e, m.bytes)) {
+        return m.text;
+      }
+    }
+  }
+  const text = b.toString('utf8', s, e);
+  if (knownMethodCount < MAX_KNOWN_METHODS) {
+    knownMethodCount++;
+    const entry = { bytes: Buffer.from(b.subarray(s, e)), text };
+    if (sameLength === undefined) {
+      knownMethods.set(e - s, [entry]);
+    } else {
+      sameLength.push(entry);
+    }
+  }
+  return text;
+}
+
+/**
+ * The structured member `body` starts at `v`; the shape holds when it is an object or array that
+ * closes right before the line's final `}`: then nothing follows it that the back scan would read.
+ */
+function structuredToEnd(b: Buffer, v: number, e: number, body: string, peek: Peek): boolean {
+  if (b[v] !== LBRACE && b[v] !== LBRACKET) {
+    return false;
+  }
+  let j = e - 1;
+  while (j > v && isSpace(b[j])) {
+    j--;
+  }
+  if (j <= v + 1 || b[j] !== RBRACE || (b[j - 1] !== RBRACE && b[j - 1] !== RBRACKET)) {
+    return false;
+  }
+  peek.object = true;
+  peek.body = body;
+  peek.complete = true;
+  return true;
+}
+
 type ScanEnd = 'closed' | 'structured' | 'gave-up';
 
 function scanFront(b: Buffer, i: number, end: number, peek: Peek): ScanEnd {
@@ -95,7 +249,7 @@ function scanFront(b: Buffer, i: number, end: number, peek: Peek): ScanEnd {
     if (b[i] !== QUOTE) {
       return 'gave-up';
     }
-    const keyEnd = stringEndForward(b, i, end);
+    const keyEnd = stringEnd(b, i, end);
     if (keyEnd < 0) {
       return 'gave-up';
     }
@@ -121,7 +275,7 @@ function scanFront(b: Buffer, i: number, end: number, peek: Peek): ScanEnd {
       return 'structured';
     }
     if (c === QUOTE) {
-      i = stringEndForward(b, i, end);
+      i = stringEnd(b, i, end);
       if (i < 0) {
         return 'gave-up';
       }
@@ -226,31 +380,6 @@ function scanBack(b: Buffer, start: number, end: number, peek: Peek): ScanEnd {
   }
 }
 
-/** Index just after the closing quote of the string opening at `i`, or -1. */
-function stringEndForward(b: Buffer, i: number, end: number): number {
-  // Keys and short values: a plain loop beats a call into native indexOf.
-  const near = Math.min(end, i + 32);
-  for (let k = i + 1; k < near; k++) {
-    const c = b[k];
-    if (c === QUOTE) {
-      return k + 1;
-    }
-    if (c === BACKSLASH) {
-      break;
-    }
-  }
-  let q = i;
-  for (;;) {
-    q = b.indexOf(QUOTE, q + 1);
-    if (q < 0 || q >= end) {
-      return -1;
-    }
-    if (!escaped(b, q, i + 1)) {
-      return q + 1;
-    }
-  }
-}
-
 /** Index of the opening quote of the string whose closing quote is at `j`, or -1. */
 function stringStartBackward(b: Buffer, j: number, start: number): number {
   const near = Math.max(start, j - 32);
@@ -283,31 +412,9 @@ function stringStartBackward(b: Buffer, j: number, start: number): number {
   }
 }
 
-/** The quote at `q` is preceded by an odd number of backslashes. */
-function escaped(b: Buffer, q: number, floor: number): boolean {
-  let n = 0;
-  for (let k = q - 1; k >= floor && b[k] === BACKSLASH; k--) {
-    n++;
-  }
-  return n % 2 === 1;
-}
-
 const KEY_ID = Buffer.from('"id"');
 const KEY_METHOD = Buffer.from('"method"');
 const BODY_KEYS = ['params', 'result', 'error'].map((k) => [Buffer.from(`"${k}"`), k] as const);
-
-/** `b[s, e)` equals `key` (compared in place: this runs for every member of every line). */
-function sameBytes(b: Buffer, s: number, e: number, key: Buffer): boolean {
-  if (e - s !== key.length) {
-    return false;
-  }
-  for (let k = 0; k < key.length; k++) {
-    if (b[s + k] !== key[k]) {
-      return false;
-    }
-  }
-  return true;
-}
 
 function keyText(b: Buffer, ks: number, ke: number): string {
   for (const [bytes, name] of BODY_KEYS) {

@@ -344,6 +344,9 @@ export class MuxSource {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.sendSingleLine(chunk)) {
+      return;
+    }
     if (this.stash.length > 0 || !this.mux.mayWrite(this)) {
       this.stash.push(chunk);
       this.mux.wait(this);
@@ -351,6 +354,21 @@ export class MuxSource {
       return;
     }
     this.process(chunk);
+  }
+
+  /**
+   * A chunk that is exactly one line, while nothing is held or half-sent: observed and written as
+   * it is, without the framing loop (the request-reply case, where every step shows in the round
+   * trip). False: take the general path.
+   */
+  private sendSingleLine(chunk: Buffer): boolean {
+    const last = chunk.length - 1;
+    if (last < 0 || chunk[last] !== LF || this.holdLines || this.discarding || this.midLine || this.stash.length > 0 || this.assembler.pendingBytes > 0 || !this.mux.mayWrite(this) || chunk.indexOf(LF) !== last) {
+      return false;
+    }
+    this.observe(chunk, 0, chunk.length, chunk, 0, chunk.length, true);
+    this.mux.write(chunk);
+    return true;
   }
 
   private process(chunk: Buffer): void {

@@ -19,7 +19,8 @@ interface BindingState {
   exitCode?: number;
   exitSignal?: string;
   callCount: number;
-  lastCallAt?: string;
+  /** Epoch ms; turned into text only when written (this is set on every call). */
+  lastCallAtMs?: number;
   corrections: Correction[];
   dirty: boolean;
 }
@@ -91,7 +92,7 @@ export class StoreBindingSink implements BindingSink {
     const b = this.current();
     if (b) {
       b.callCount++;
-      b.lastCallAt = new Date(atMs).toISOString();
+      b.lastCallAtMs = atMs;
       b.dirty = true;
       // The first call is written at once (Codex may SIGKILL the shim soon after a short turn);
       // later ones are batched.
@@ -235,7 +236,7 @@ export class StoreBindingSink implements BindingSink {
         ...(b.exitCode !== undefined ? { exitCode: b.exitCode } : {}),
         ...(b.exitSignal !== undefined ? { exitSignal: b.exitSignal } : {}),
         callCount: b.callCount,
-        ...(b.lastCallAt ? { lastCallAt: b.lastCallAt } : {}),
+        ...(b.lastCallAtMs !== undefined ? { lastCallAt: new Date(b.lastCallAtMs).toISOString() } : {}),
         corrections: [...b.corrections],
         ...(this.stderrLogPath && b === this.current() ? { stderrLog: this.stderrLogPath } : {}),
       };

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { threadOfCallLine, threadOfCallLineByWalk, threadOfCallMessage } from '../../../src/shim/callInspector';
+import { callCanOnlyBeFor, piecesCanOnlyBeFor, threadOfCallLine, threadOfCallLineByWalk, threadOfCallMessage } from '../../../src/shim/callInspector';
 import { THREAD_A, THREAD_B } from './helpers';
 
 /** Both ways of reading a call (JSON.parse below 16 KB, the walk above) must agree. */
@@ -66,6 +66,60 @@ describe('tools/call thread inspection', () => {
       const params: Record<string, unknown> = rnd(2) ? { _meta: meta, name: 'n', arguments: value(0) } : { name: 'n', arguments: value(0), _meta: meta };
       const text = JSON.stringify({ jsonrpc: '2.0', id: k, method: 'tools/call', params });
       assert.deepEqual(inspect(text), threadOfCallMessage(JSON.parse(text)), text);
+    }
+  });
+
+  it('lets the common call pass without parsing, and only when parsing could not say otherwise', () => {
+    const expected = Buffer.from(THREAD_A);
+    const check = (text: string): boolean => {
+      const b = Buffer.from(`{"x":1}\n${text}\n{"thread":2}\n`);
+      const start = 8;
+      const end = start + text.length + 1;
+      const fast = callCanOnlyBeFor(b, start, end, expected);
+      assert.equal(piecesCanOnlyBeFor([b.subarray(start, end)], expected), fast, `the scan in JS and the native searches differ on ${text}`);
+      if (fast) {
+        const exact = threadOfCallLine(b, start, end);
+        assert.ok(exact.kind === 'none' || (exact.kind === 'id' && exact.threadId === THREAD_A), `the shortcut passed ${text}, parsing says ${JSON.stringify(exact)}`);
+      }
+      return fast;
+    };
+    const codexCall = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi', threadId: THREAD_A }, _meta: { progressToken: 3, threadId: THREAD_A, 'x-codex-turn-metadata': { session_id: THREAD_A, thread_id: THREAD_A, turn_id: 't' } } } });
+    assert.equal(check(codexCall), true);
+    assert.equal(check(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo' } })), true);
+    // Not sure: any of these must go to the exact reading.
+    const unsure = [
+      JSON.stringify({ params: { _meta: { threadId: THREAD_B } } }),
+      JSON.stringify({ params: { arguments: { threadId: THREAD_B }, _meta: { threadId: THREAD_A } } }),
+      JSON.stringify({ params: { _meta: { threadId: THREAD_A.toUpperCase() } } }),
+      JSON.stringify({ params: { _meta: { 'x-codex-turn-metadata': { thread_id: THREAD_B } }, arguments: { threadId: THREAD_A } } }),
+      `{"params":{"arguments":{"threadId":"${THREAD_A}"},"_meta":{"thread\u0049d":"${THREAD_B}"}}}`,
+      `{"params":{"arguments":{"threadId":"${THREAD_A}"},"_meta":{"\u0074hreadId":"${THREAD_B}"}}}`,
+      `{"params":{"_meta":{"threadId" : "${THREAD_A}"}}}`,
+      `{"params":{"_meta":{"threadId":"${THREAD_A}x"}}}`,
+      `{"params":{"_meta":{"threadId":"${THREAD_A}"},"arguments":{"text":"a thread"}}}`,
+      `{"params":{"_meta":{"threadId":"${THREAD_A.slice(0, 20)}"}}}`,
+      `{"params":{"_meta":{"threadId":`,
+    ];
+    for (const text of unsure) {
+      assert.equal(check(text), false, text);
+    }
+
+    // A large call held as the pieces it arrived in: the same answers without joining them, for
+    // every place the pieces may be cut.
+    for (const text of [codexCall, ...unsure, `{"params":{"arguments":{"s":"\\u0041"},"_meta":{"threadId":"${THREAD_A}"}}}`]) {
+      const b = Buffer.from(text);
+      const exact = threadOfCallLine(b, 0, b.length);
+      const sound = exact.kind === 'none' || (exact.kind === 'id' && exact.threadId === THREAD_A);
+      let passed = 0;
+      for (let cut = 1; cut < b.length; cut++) {
+        for (const pieces of [[b.subarray(0, cut), b.subarray(cut)], [b.subarray(0, cut >> 1), b.subarray(cut >> 1, cut), b.subarray(cut)]]) {
+          if (piecesCanOnlyBeFor(pieces, expected)) {
+            assert.ok(sound, `cut at ${cut}: the shortcut passed ${text}, parsing says ${JSON.stringify(exact)}`);
+            passed++;
+          }
+        }
+      }
+      assert.equal(passed > 0, text === codexCall, `${text}: passed for ${passed} cuts`);
     }
   });
 });

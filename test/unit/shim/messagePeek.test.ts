@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { idKeyOf, peekLine, peekParts, type Peek } from '../../../src/shim/messagePeek';
+import { idKeyOf, peekLine, peekLineByScans, peekParts, type Peek } from '../../../src/shim/messagePeek';
 
 /** The peek of `text`, without the fields it left undefined. */
 function peek(text: string): Partial<Peek> {
@@ -80,6 +80,50 @@ describe('JSON-RPC envelope peek', () => {
       for (const p of [whole, parts]) {
         assert.equal(p.id, parsed.id === undefined ? undefined : idKeyOf(parsed.id), text.slice(0, 200));
         assert.equal(p.method, parsed.method, text.slice(0, 200));
+      }
+    }
+  });
+
+  it('reads the common shapes by its shortcut exactly as the member scans do', () => {
+    const lines = [
+      '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"x","_meta":{"threadId":"t"}}}',
+      '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}\r',
+      '{"jsonrpc":"2.0","id":"req-1","method":"tools/list","params":{}}',
+      '{"jsonrpc":"2.0","id":"a\\"b","method":"ping"}',
+      '{"jsonrpc":"2.0","id":12,"method":"ping"}',
+      '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+      '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}',
+      '{"jsonrpc":"2.0","method":"m\\u0041","params":[]}',
+      '{"jsonrpc":"2.0","id":5,"result":{"content":[]}}',
+      '{"jsonrpc":"2.0","id":5,"result":[1,2]}  ',
+      '{"jsonrpc":"2.0","id":5,"error":{"code":-32601,"message":"nope"}}',
+      '{"jsonrpc":"2.0","id":5,"result":{"a":1},"id":6}',
+      '{"jsonrpc":"2.0","id":5,"method":"x","params":{"a":1},"id":6}',
+      '{"jsonrpc":"2.0","id":5,"method":"x","params":{"a":1},"extra":{"b":2}}',
+      '{"jsonrpc":"2.0","id":007,"method":"x","params":{}}',
+      '{"jsonrpc":"2.0","id":1234567890123456789,"method":"x","params":{}}',
+      '{"jsonrpc":"2.0","id":1.5,"method":"x","params":{}}',
+      '{"jsonrpc":"2.0","id":-1,"result":{}}',
+      '{"jsonrpc":"2.0","id":null,"error":{"code":1,"message":"m"}}',
+      '{"jsonrpc":"2.0","id":3,"result":"text"}',
+      '{"jsonrpc":"2.0","id":3,"result":{}',
+      '{"jsonrpc":"2.0","id":3,"method":"x","params":5}',
+      '{"jsonrpc":"2.0","id":3 ,"method":"x","params":{}}',
+      '{"jsonrpc":"2.0","id":3,"method":"' + 'm'.repeat(300) + '","params":{}}',
+      '{"jsonrpc":"2.0","id":"' + 'i'.repeat(300) + '","result":{}}',
+      '{"jsonrpc":"2.0","id":',
+      '{"jsonrpc":"2.0","id":3,"method":"x"',
+      '{"jsonrpc":"2.0","method":"x","params":{"s":"}"}}',
+      '{"jsonrpc":"2.0","id":"\u00e9","result":{}}',
+      '{"jsonrpc":"2.0","id":"é","result":{}}',
+    ];
+    for (const text of lines) {
+      for (const suffix of ['', '\n', '\r\n']) {
+        const b = Buffer.from(text + suffix);
+        assert.deepEqual(peekLine(b, 0, b.length), peekLineByScans(b, 0, b.length), JSON.stringify(text + suffix));
+        // And as one line of several in a chunk.
+        const chunk = Buffer.concat([Buffer.from('{"x":1}\n'), b, Buffer.from('\n{"jsonrpc":"2.0","id":9,"result":{}}\n')]);
+        assert.deepEqual(peekLine(chunk, 8, 8 + b.length), peekLineByScans(chunk, 8, 8 + b.length), JSON.stringify(text + suffix));
       }
     }
   });

@@ -87,6 +87,29 @@ describe('per-call thread check (dist/shim.js)', function () {
     assert.deepEqual(await run.exited, { code: 0, signal: null });
   });
 
+  it('checks a call that arrives in many pieces: for its own thread it passes as sent, for another it restarts', async () => {
+    const records = tempDir();
+    const run = ShimRun.start(SERVER, cleanEnv({ CODEX_THREAD_ID: THREAD_A, FIXTURE_RECORD_DIR: records }));
+    const oldPid = await started(run);
+    // Far larger than a pipe read, with the thread id in the arguments too, and _meta at the end.
+    const big = (id: number, thread: string): Record<string, unknown> => toolsCall(id, 'whoami', thread, { blob: 'x'.repeat(700_000), threadId: thread });
+    run.send(big(1, THREAD_A));
+    assert.equal(callResult(await run.response(1)).pid, oldPid);
+    assert.equal(inputOf(records, oldPid)[2], JSON.stringify(big(1, THREAD_A)), 'the call reached the server byte for byte');
+
+    run.send(big(2, THREAD_B));
+    const answer = callResult(await run.response(2));
+    assert.equal(answer.threadId, THREAD_B);
+    const newPid = answer.pid as number;
+    trackPid(newPid);
+    assert.notEqual(newPid, oldPid);
+    assert.equal(inputOf(records, newPid)[2], JSON.stringify(big(2, THREAD_B)));
+    assert.equal(responsesTo(run, 1), 1);
+    assert.equal(responsesTo(run, 2), 1);
+    run.endInput();
+    assert.deepEqual(await run.exited, { code: 0, signal: null });
+  });
+
   it('lets the old server finish the requests it already has, and routes its questions and their answers to it', async () => {
     const run = ShimRun.start(SERVER, cleanEnv({ CODEX_THREAD_ID: THREAD_A }));
     const oldPid = await started(run);

@@ -8,12 +8,13 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Correction } from '../../../src/core/store/threadContext';
 import { NoopSink } from '../../../src/shim/bindingSink';
-import { resolveFromEnv } from '../../../src/shim/envResolver';
 import { runShim } from '../../../src/shim/run';
 import type { BindingSink, BindingStart, ResolveResult, ThreadResolver } from '../../../src/shim/types';
 import { THREAD_A, THREAD_B, cleanEnv, cleanupAll, fixture, initializeRequest, initializedNotification, serverRecords, tempDir, toolsCall } from './helpers';
 
 const node = process.execPath;
+/** A resolver that found THREAD_A in the environment, as the real one's first step would. */
+const resolvedFromEnv: ThreadResolver = async () => ({ threadId: THREAD_A, resolvedBy: 'env' });
 
 class RecordingSink implements BindingSink {
   readonly events: [string, ...unknown[]][] = [];
@@ -138,7 +139,7 @@ describe('runShim with injected resolver and sink', function () {
     const dir = tempDir();
     const log = path.join(dir, 'logs', 'server.stderr.log');
     const h = new Harness();
-    const done = h.run(['--', node, fixture('jsonrpc-server.mjs')], cleanEnv({ CODEX_THREAD_ID: THREAD_A }), resolveFromEnv, new RecordingSink(log));
+    const done = h.run(['--', node, fixture('jsonrpc-server.mjs')], cleanEnv({ CODEX_THREAD_ID: THREAD_A }), resolvedFromEnv, new RecordingSink(log));
     h.send(initializeRequest(0));
     await h.response(0);
     h.send(toolsCall(1, 'stderr', THREAD_A, { chunks: 5000, width: 100 }));
@@ -172,7 +173,7 @@ describe('runShim with injected resolver and sink', function () {
     };
     const records = tempDir();
     const h = new Harness();
-    const done = h.run(['--', node, fixture('jsonrpc-server.mjs')], cleanEnv({ CODEX_THREAD_ID: THREAD_A, FIXTURE_RECORD_DIR: records }), resolveFromEnv, sink);
+    const done = h.run(['--', node, fixture('jsonrpc-server.mjs')], cleanEnv({ CODEX_THREAD_ID: THREAD_A, FIXTURE_RECORD_DIR: records }), resolvedFromEnv, sink);
     h.send(initializeRequest(0));
     await h.response(0);
     h.send(initializedNotification);
