@@ -102,22 +102,26 @@ const SCAN_IN_JS_BELOW = 2048;
 
 /**
  * The same for a line held as the pieces it arrived in (a large call), without joining them. A
- * `thread` or `\u` across two pieces, or a key and value that do not lie within one piece, make
- * it "not sure".
+ * `thread` or `\u` across pieces (however many, however short), or a key and value that do not
+ * lie within one piece, make it "not sure".
  */
 export function piecesCanOnlyBeFor(pieces: readonly Buffer[], expected: Buffer): boolean {
   const SEAM = THREAD.length - 1;
   let sawThread = false;
   let sawEscape = false;
+  // The last SEAM bytes of everything before the current piece, whatever pieces they came from:
+  // with it, a word cut over several short pieces still shows whole at some seam.
+  let carry = Buffer.alloc(0);
   for (let n = 0; n < pieces.length; n++) {
     const piece = pieces[n];
     if (n > 0) {
-      const prev = pieces[n - 1];
-      const seam = Buffer.concat([prev.subarray(Math.max(0, prev.length - SEAM)), piece.subarray(0, SEAM)]);
+      const seam = Buffer.concat([carry, piece.subarray(0, SEAM)]);
       if (seam.indexOf(THREAD) >= 0 || seam.indexOf(UNICODE_ESCAPE) >= 0) {
         return false;
       }
     }
+    const joined = piece.length >= SEAM ? piece : Buffer.concat([carry, piece]);
+    carry = Buffer.from(joined.subarray(Math.max(0, joined.length - SEAM)));
     sawEscape ||= piece.indexOf(UNICODE_ESCAPE) >= 0;
     let t = piece.indexOf(THREAD);
     sawThread ||= t >= 0;

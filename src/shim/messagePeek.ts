@@ -61,6 +61,9 @@ export function peekParts(head: Buffer, hs: number, he: number, tail: Buffer, ts
   if (whole && peekCommonShape(head, hs, he, peek)) {
     return peek;
   }
+  // The shortcut may have filled in fields before the shape failed: the scans start clean.
+  peek.id = undefined;
+  peek.method = undefined;
   return scanEnvelope(head, hs, he, tail, ts, te, whole, peek);
 }
 
@@ -165,7 +168,7 @@ function peekCommonShape(b: Buffer, s: number, e: number, peek: Peek): boolean {
   if (i < 0) {
     return false;
   }
-  if (b[i] === RBRACE) {
+  if (i < e && b[i] === RBRACE) {
     peek.object = true;
     peek.complete = true;
     return true;

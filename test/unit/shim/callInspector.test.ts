@@ -106,13 +106,21 @@ describe('tools/call thread inspection', () => {
 
     // A large call held as the pieces it arrived in: the same answers without joining them, for
     // every place the pieces may be cut.
-    for (const text of [codexCall, ...unsure, `{"params":{"arguments":{"s":"\\u0041"},"_meta":{"threadId":"${THREAD_A}"}}}`]) {
+    const other = `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"_meta":{"threadId":"${THREAD_B}"}}}`;
+    const hiddenEscape = `{"params":{"_meta":{"threadId":"${THREAD_A}","\\u0074hreadId":"${THREAD_B}"}}}`;
+    for (const text of [codexCall, other, hiddenEscape, ...unsure, `{"params":{"arguments":{"s":"\\u0041"},"_meta":{"threadId":"${THREAD_A}"}}}`]) {
       const b = Buffer.from(text);
       const exact = threadOfCallLine(b, 0, b.length);
       const sound = exact.kind === 'none' || (exact.kind === 'id' && exact.threadId === THREAD_A);
       let passed = 0;
       for (let cut = 1; cut < b.length; cut++) {
-        for (const pieces of [[b.subarray(0, cut), b.subarray(cut)], [b.subarray(0, cut >> 1), b.subarray(cut >> 1, cut), b.subarray(cut)]]) {
+        const splits = [[b.subarray(0, cut), b.subarray(cut)], [b.subarray(0, cut >> 1), b.subarray(cut >> 1, cut), b.subarray(cut)]];
+        // Short pieces in the middle (a word or an escape cut over three or more pieces, empty ones).
+        for (let w = 0; w <= 4; w++) {
+          splits.push([b.subarray(0, cut), b.subarray(cut, cut + w), b.subarray(cut + w)]);
+          splits.push([b.subarray(0, cut), b.subarray(cut, cut + 1), b.subarray(cut + 1, cut + 1 + w), b.subarray(cut + 1 + w)]);
+        }
+        for (const pieces of splits) {
           if (piecesCanOnlyBeFor(pieces, expected)) {
             assert.ok(sound, `cut at ${cut}: the shortcut passed ${text}, parsing says ${JSON.stringify(exact)}`);
             passed++;

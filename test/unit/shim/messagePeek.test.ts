@@ -116,6 +116,8 @@ describe('JSON-RPC envelope peek', () => {
       '{"jsonrpc":"2.0","method":"x","params":{"s":"}"}}',
       '{"jsonrpc":"2.0","id":"\u00e9","result":{}}',
       '{"jsonrpc":"2.0","id":"é","result":{}}',
+      '{"jsonrpc":"2.0","id":1',
+      '{"jsonrpc":"2.0","method":"x"}',
     ];
     for (const text of lines) {
       for (const suffix of ['', '\n', '\r\n']) {
@@ -124,6 +126,10 @@ describe('JSON-RPC envelope peek', () => {
         // And as one line of several in a chunk.
         const chunk = Buffer.concat([Buffer.from('{"x":1}\n'), b, Buffer.from('\n{"jsonrpc":"2.0","id":9,"result":{}}\n')]);
         assert.deepEqual(peekLine(chunk, 8, 8 + b.length), peekLineByScans(chunk, 8, 8 + b.length), JSON.stringify(text + suffix));
+        // And ranges that stop short of the line's end (the bytes after them must not be read).
+        for (let cut = 1; cut <= 3 && cut < b.length; cut++) {
+          assert.deepEqual(peekLine(chunk, 8, 8 + b.length - cut), peekLineByScans(chunk, 8, 8 + b.length - cut), `${JSON.stringify(text + suffix)} cut by ${cut}`);
+        }
       }
     }
   });
