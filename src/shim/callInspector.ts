@@ -82,19 +82,32 @@ export function callCanOnlyBeFor(buf: Buffer, start: number, end: number, expect
       sawEscape ||= i + 1 < end && buf[i + 1] === 0x75;
     } else if (c === 0x74 && startsAt(buf, i, end, THREAD)) {
       sawThread = true;
-      const k = i - 1;
-      const key = k < start || buf[k] !== QUOTE ? undefined : startsAt(buf, k, end, THREAD_ID_KEY) ? THREAD_ID_KEY : startsAt(buf, k, end, THREAD_ID_SNAKE_KEY) ? THREAD_ID_SNAKE_KEY : undefined;
-      if (key === undefined) {
+      const after = keyWithExpectedValue(buf, i, start, end, expected);
+      if (after < 0) {
         return false;
       }
-      const v = k + key.length;
-      if (!startsAt(buf, v, end, expected) || buf[v + expected.length] !== QUOTE) {
-        return false;
-      }
-      i = v + expected.length;
+      i = after - 1;
     }
   }
   return !(sawThread && sawEscape);
+}
+
+/**
+ * The `thread` at `t` (within `b[start, end)`) begins a literal `"threadId":"` or `"thread_id":"`
+ * key whose value is exactly `"<expected>"`: the index just after that value's closing quote, else -1.
+ */
+function keyWithExpectedValue(b: Buffer, t: number, start: number, end: number, expected: Buffer): number {
+  const k = t - 1;
+  if (k < start || b[k] !== QUOTE) {
+    return -1;
+  }
+  const key = startsAt(b, k, end, THREAD_ID_KEY) ? THREAD_ID_KEY : startsAt(b, k, end, THREAD_ID_SNAKE_KEY) ? THREAD_ID_SNAKE_KEY : undefined;
+  if (key === undefined) {
+    return -1;
+  }
+  const v = k + key.length;
+  const close = v + expected.length;
+  return startsAt(b, v, end, expected) && close < end && b[close] === QUOTE ? close + 1 : -1;
 }
 
 /** Lines up to this long are scanned in JS; longer ones with native searches. */
@@ -126,16 +139,11 @@ export function piecesCanOnlyBeFor(pieces: readonly Buffer[], expected: Buffer):
     let t = piece.indexOf(THREAD);
     sawThread ||= t >= 0;
     while (t >= 0) {
-      const k = t - 1;
-      const key = k < 0 || piece[k] !== QUOTE ? undefined : startsAt(piece, k, piece.length, THREAD_ID_KEY) ? THREAD_ID_KEY : startsAt(piece, k, piece.length, THREAD_ID_SNAKE_KEY) ? THREAD_ID_SNAKE_KEY : undefined;
-      if (key === undefined) {
+      const after = keyWithExpectedValue(piece, t, 0, piece.length, expected);
+      if (after < 0) {
         return false;
       }
-      const v = k + key.length;
-      if (!startsAt(piece, v, piece.length, expected) || piece[v + expected.length] !== QUOTE) {
-        return false;
-      }
-      t = piece.indexOf(THREAD, v + expected.length + 1);
+      t = piece.indexOf(THREAD, after);
     }
   }
   // Without a literal `thread` the exact reading finds nothing either; with one, an escape might
