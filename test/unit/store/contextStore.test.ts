@@ -161,8 +161,14 @@ describe('ContextStore', () => {
       fs.chmodSync(dir, 0o755);
       fs.chownSync(roRoot, 65534, 65534);
       fs.chmodSync(roRoot, 0o500);
+      // The unprivileged user may not be able to reach this checkout (a clone in a 0700 temp
+      // dir, as CI makes): give it the worker as one self-contained file in the open test dir.
+      const worker = path.join(dir, 'storeWorker.js');
+      const esbuild = await import('esbuild');
+      esbuild.buildSync({ entryPoints: [path.join(__dirname, 'storeWorker.js')], bundle: true, platform: 'node', format: 'cjs', outfile: worker, logLevel: 'silent' });
+      fs.chmodSync(worker, 0o644);
       const { spawnSync } = await import('node:child_process');
-      const r = spawnSync(process.execPath, [path.join(__dirname, 'storeWorker.js'), 'append', roRoot, cwd, ID, 'w', '1'], {
+      const r = spawnSync(process.execPath, [worker, 'append', roRoot, cwd, ID, 'w', '1'], {
         uid: 65534,
         gid: 65534,
         encoding: 'utf8',
