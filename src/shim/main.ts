@@ -4,12 +4,13 @@
 
 import { version } from '../../package.json';
 import { ContextStore } from '../core/store/contextStore';
+import { gcIfDue } from '../core/store/gcIfDue';
 import { resolveStoreRoot } from '../core/store/storeLocation';
 import { processInspectorFor } from '../core/resolution/processInfo';
 import { resolveThreadAtStartup } from '../core/resolution/resolveThreadAtStartup';
-import { runShim } from './run';
+import { withTimeout } from './bindingSink';
+import { runShim, type ShimResolver } from './run';
 import { StoreBindingSink } from './storeBindingSink';
-import type { ThreadResolver } from './types';
 
 const stderrWrite = (text: string): Promise<void> =>
   new Promise((resolve) => {
@@ -19,29 +20,44 @@ const report = (line: string): void => {
   process.stderr.write(`codex-thread-shim: ${line}\n`);
 };
 
-// Resolution creates the store (its location depends on --codex-home); the sink uses it after.
+/** How long a lock wait may take in the shim before the write is retried later (see StoreBindingSink). */
+const SHIM_LOCK_WAIT_MS = 5000;
+/** The clean-up at exit is best effort: Codex may SIGKILL the shim soon after its server ends. */
+const GC_AT_EXIT_MS = 1000;
+
+// The store lives in the Codex home the resolver finds (or CODEX_THREAD_CONTEXT_DIR); the sink
+// and the clean-up at exit use it after.
 let store: ContextStore | undefined;
 let threadCwd: string | undefined;
-const resolveThread: ThreadResolver = async (ctx) => {
-  try {
-    store = new ContextStore({ root: resolveStoreRoot(ctx.env, undefined, ctx.codexHome), logger: { warn: (m) => report(m) } });
-  } catch (err) {
-    report(`not recording bindings: ${(err as Error).message}`);
-  }
+const resolveThread: ShimResolver = async (ctx) => {
   const result = await resolveThreadAtStartup({
     env: ctx.env,
-    server: ctx.serverName,
     cwd: ctx.cwd,
     pid: ctx.shimPid,
     startedAtMs: ctx.startedAtMs,
     waitMs: ctx.waitMs,
     codexHome: ctx.codexHome,
-    store,
+    codexHomeFixed: ctx.codexHomeFixed,
+    setup: (codexHome) => {
+      try {
+        store = new ContextStore({ root: resolveStoreRoot(ctx.env, undefined, codexHome), lockWaitMs: SHIM_LOCK_WAIT_MS, logger: { warn: (m) => report(m) } });
+      } catch (err) {
+        report(`not recording bindings: ${(err as Error).message}`);
+      }
+      return { server: ctx.serverNameFor(codexHome), store };
+    },
     inspector: processInspectorFor(),
+    signal: ctx.signal,
   });
   threadCwd = result.threadCwd;
-  return result;
+  return { ...result, serverName: result.server };
 };
+
+async function cleanUpStore(): Promise<void> {
+  if (store) {
+    await withTimeout(gcIfDue(store), GC_AT_EXIT_MS).catch(() => undefined);
+  }
+}
 
 runShim({
   argv: process.argv.slice(2),
@@ -57,6 +73,7 @@ runShim({
   signals: process.platform === 'win32' ? ['SIGINT', 'SIGTERM'] : ['SIGTERM', 'SIGINT', 'SIGHUP'],
 }).then(
   async (status) => {
+    await cleanUpStore();
     // process.exit drops pipe writes still queued: wait for stdout and stderr to take them first.
     await Promise.race([Promise.all([stderrWrite(''), new Promise((r) => process.stdout.write('', r))]), new Promise((r) => setTimeout(r, 2000).unref())]);
     process.exit(status);

@@ -11,7 +11,28 @@ import { EXIT_UNRESOLVED, EXIT_USAGE, HELP, USAGE, parseArgs, type ShimOptions }
 import { commandBaseName, serverNameFromConfig } from './configName';
 import { StderrTail } from './stderrTail';
 import { Supervisor } from './supervisor';
-import type { BindingSink, ResolveResult, ThreadResolver } from './types';
+import type { BindingSink, ResolveContext, ResolveResult } from './types';
+
+/**
+ * What the shim gives its resolver beyond ResolveContext: the Codex home is only a fallback
+ * unless fixed by --codex-home (Codex strips CODEX_HOME; the resolver finds the real one in the
+ * Codex ancestor's thread files), the server is named from that home's config.toml, and the
+ * deadline aborts `signal`.
+ */
+export interface ShimResolveContext extends ResolveContext {
+  codexHomeFixed: boolean;
+  serverNameFor(codexHome: string): string;
+  signal: AbortSignal;
+}
+
+export interface ShimResolveResult extends ResolveResult {
+  /** The Codex home the resolver settled on (default: the fallback it was given). */
+  codexHome?: string;
+  /** The server's name for that home (default: named from the fallback home). */
+  serverName?: string;
+}
+
+export type ShimResolver = (ctx: ShimResolveContext) => Promise<ShimResolveResult>;
 
 export interface ShimDeps {
   /** The shim's arguments (process.argv.slice(2)). */
@@ -21,7 +42,7 @@ export interface ShimDeps {
   env: NodeJS.ProcessEnv;
   cwd: string;
   version: string;
-  resolveThread: ThreadResolver;
+  resolveThread: ShimResolver;
   sink: BindingSink;
   stdin: Readable;
   stdout: Writable;
@@ -58,14 +79,13 @@ export async function runShim(deps: ShimDeps): Promise<number> {
     deps.stderr.write(`codex-thread-shim: ${line}\n`);
   };
 
-  // An explicit --codex-home beats $CODEX_HOME: a flag on the command line is the most specific
-  // thing the user said (and Codex does not pass CODEX_HOME to MCP servers anyway).
-  const codexHome = options.codexHome
-    ? path.resolve(deps.cwd, expandHome(options.codexHome, deps.env))
-    : resolveCodexHome(deps.env);
-  const serverName = nameServer(options, codexHome, deps);
-
-  const resolution = await resolve(deps, options, serverName, codexHome);
+  // An explicit --codex-home beats everything; otherwise the resolver reads the Codex home off
+  // the thread files its Codex ancestor holds open (Codex does not pass CODEX_HOME to servers),
+  // and only falls back to $CODEX_HOME or ~/.codex when it finds none.
+  const fixedHome = options.codexHome ? path.resolve(deps.cwd, expandHome(options.codexHome, deps.env)) : undefined;
+  const resolution = await resolve(deps, options, fixedHome ?? resolveCodexHome(deps.env), fixedHome !== undefined);
+  const codexHome = resolution.codexHome;
+  const serverName = resolution.serverName;
   if (resolution.threadless) {
     // Codex's throw-away copy for listing tools: no thread by design, nothing worth a record.
   } else if (resolution.threadId === undefined) {
@@ -146,34 +166,51 @@ function nameServer(options: ShimOptions, codexHome: string, deps: ShimDeps): st
   return commandBaseName(options.command);
 }
 
-/** Runs the resolver with a bound; anything but a valid id counts as unresolved. */
-async function resolve(deps: ShimDeps, options: ShimOptions, serverName: string, codexHome: string): Promise<ResolveResult> {
+type Resolved = ResolveResult & { codexHome: string; serverName: string };
+
+/**
+ * Runs the resolver with a deadline (its signal aborts there, and the shim stops waiting);
+ * anything but a valid id counts as unresolved.
+ */
+async function resolve(deps: ShimDeps, options: ShimOptions, codexHome: string, codexHomeFixed: boolean): Promise<Resolved> {
+  const serverNameFor = (home: string): string => nameServer(options, home, deps);
+  const fallback = { codexHome, serverName: serverNameFor(codexHome) };
+  const deadline = new AbortController();
   try {
     const result = await withTimeout(
       deps.resolveThread({
-        serverName,
+        serverName: fallback.serverName,
+        serverNameFor,
         command: options.command,
         args: options.args,
         codexHome,
+        codexHomeFixed,
         env: deps.env,
         waitMs: options.waitMs,
         shimPid: process.pid,
         parentPid: process.ppid,
         startedAtMs: Math.round(Date.now() - process.uptime() * 1000),
         cwd: deps.cwd,
+        signal: deadline.signal,
       }),
       options.waitMs + RESOLVE_SLACK_MS,
     );
+    const found = {
+      codexHome: typeof result.codexHome === 'string' && result.codexHome !== '' ? result.codexHome : codexHome,
+      serverName: typeof result.serverName === 'string' && result.serverName !== '' ? result.serverName : fallback.serverName,
+    };
     if (result.threadId === undefined || result.threadless) {
-      return { ...result, threadId: undefined, resolvedBy: 'unresolved' };
+      return { ...result, ...found, threadId: undefined, resolvedBy: 'unresolved' };
     }
     const id = String(result.threadId).trim().toLowerCase();
     if (!isThreadId(id)) {
-      return { resolvedBy: 'unresolved', message: `the resolver returned a value that is not a thread id: ${JSON.stringify(String(result.threadId).slice(0, 80))}` };
+      return { ...found, resolvedBy: 'unresolved', message: `the resolver returned a value that is not a thread id: ${JSON.stringify(String(result.threadId).slice(0, 80))}` };
     }
-    return { ...result, threadId: id };
+    return { ...result, ...found, threadId: id };
   } catch (e) {
-    return { resolvedBy: 'unresolved', message: `thread resolution failed: ${(e as Error)?.message ?? String(e)}` };
+    return { ...fallback, resolvedBy: 'unresolved', message: `thread resolution failed: ${(e as Error)?.message ?? String(e)}` };
+  } finally {
+    deadline.abort(); // a resolver still running past its deadline claims nothing more
   }
 }
 

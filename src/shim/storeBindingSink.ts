@@ -1,12 +1,26 @@
 // Records the shim's binding in the context store. Every event only changes fields in memory and
 // schedules a write; writes are coalesced (at most one in flight, one more queued) so the relay is
 // never slowed by the store's lock, fsync or rename. A call is a counter increment.
-import type { ContextStore, ThreadRef } from '../core/store/contextStore';
+//
+// A write that fails for a passing reason (a lock held too long, a full disk) is retried with
+// back-off; since the state is kept in memory, the retry writes the latest state, not a backlog.
+// Only a permanent failure (no permission, a read-only store) makes the sink go quiet. Either way
+// one line on stderr, at most, for the shim's whole life.
+//
+// The final write (the server exited) also ends the thread when it is over: no other live
+// binding, and Codex holds no lock file for it any more.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { endThreadIfOver, type ContextStore, type ThreadRef } from '../core/store/contextStore';
+import { isPermanentStoreError } from '../core/store/storeErrors';
 import type { Correction, McpBinding, Resolution, ThreadContext } from '../core/store/threadContext';
 import type { BindingSink, BindingStart, Report } from './types';
 
 /** How long call counts may sit in memory before they are written. */
 const CALL_FLUSH_MS = 1000;
+/** Back-off after a failed write: doubles from the first to the last. */
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 5000;
 
 interface BindingState {
   threadId: string;
@@ -36,6 +50,9 @@ export class StoreBindingSink implements BindingSink {
   /** Set while a write is in flight: the soonest delay asked for since (calls ask for CALL_FLUSH_MS). */
   private againDelayMs: number | undefined;
   private failed = false;
+  private reported = false;
+  private retryMs = 0;
+  private codexHome: string | undefined;
   /** The latest correction, carried into the binding of the server that replaces this one. */
   private lastCorrection: Correction | undefined;
   /** Where each thread's file is, once known: the server's CODEX_THREAD_CONTEXT and the records agree. */
@@ -70,6 +87,7 @@ export class StoreBindingSink implements BindingSink {
     this.server = info.server;
     this.shimPid = info.shimPid;
     this.cwd = info.cwd;
+    this.codexHome = info.codexHome;
     if (info.threadId) {
       this.refs.set(info.threadId, { id: info.threadId, cwd: this.threadCwd ?? info.cwd });
       this.bindings.push(this.newState(info.threadId, info.resolvedBy, new Date(info.startedAtMs).toISOString()));
@@ -162,11 +180,16 @@ export class StoreBindingSink implements BindingSink {
   }
 
   async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.writing || this.bindings.some((b) => b.dirty)) {
+    while (!this.failed && (this.writing || this.bindings.some((b) => b.dirty))) {
       if (!this.writing) {
-        this.startWrite();
+        if (this.retryMs > 0) {
+          await new Promise((r) => setTimeout(r, this.retryMs)); // back off before the retry
+        }
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        if (!this.writing) {
+          this.startWrite();
+        }
       }
       await this.writing;
     }
@@ -183,9 +206,9 @@ export class StoreBindingSink implements BindingSink {
   private logPathFor(threadId: string): string | undefined {
     try {
       const safeServer = this.server.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'server';
-      return this.store.stderrLogPath(threadId, safeServer, this.shimPid);
+      return this.store.stderrLogPath(threadId, safeServer);
     } catch (err) {
-      this.fail(err);
+      this.fail(err, true);
       return undefined;
     }
   }
@@ -211,12 +234,22 @@ export class StoreBindingSink implements BindingSink {
 
   private startWrite(): void {
     this.writing = this.writeDirty()
-      .catch((err) => this.fail(err))
+      .then(
+        () => {
+          this.retryMs = 0;
+        },
+        (err: unknown) => this.fail(err, isPermanentStoreError(err)),
+      )
       .finally(() => {
         this.writing = undefined;
         const again = this.againDelayMs;
         this.againDelayMs = undefined;
-        if (again !== undefined && !this.failed) {
+        if (this.failed) {
+          return;
+        }
+        if (this.retryMs > 0) {
+          this.schedule(this.retryMs);
+        } else if (again !== undefined) {
           this.schedule(again);
         }
       });
@@ -224,7 +257,6 @@ export class StoreBindingSink implements BindingSink {
 
   private async writeDirty(): Promise<void> {
     for (const b of this.bindings.filter((x) => x.dirty)) {
-      b.dirty = false;
       const snapshot: McpBinding = {
         server: this.server,
         shimPid: this.shimPid,
@@ -242,18 +274,53 @@ export class StoreBindingSink implements BindingSink {
       };
       b.ref ??= this.refs.get(b.threadId) ?? (await this.refFor(b.threadId));
       this.refs.set(b.threadId, b.ref);
-      await this.store.update(b.ref, (cur) => mergeBinding(cur ?? this.store.newContext(b.ref!), snapshot));
+      // Cleared before the write: an event during it sets it again; a failed write sets it again.
+      b.dirty = false;
+      const final = snapshot.status !== 'starting' && snapshot.status !== 'running';
+      try {
+        await this.store.update(b.ref, (cur) => {
+          const ctx = mergeBinding(cur ?? this.store.newContext(b.ref!), snapshot);
+          if (final) {
+            endThreadIfOver(ctx, this.threadLoaded(b.threadId));
+          }
+          return ctx;
+        });
+      } catch (err) {
+        b.dirty = true;
+        throw err;
+      }
     }
+  }
+
+  /** Codex holds the thread loaded while its lock file exists (0.169+; older Codex has none). */
+  private threadLoaded(threadId: string): boolean {
+    return this.codexHome !== undefined && fs.existsSync(path.join(this.codexHome, 'thread-writer-locks', `${threadId}.lock`));
   }
 
   private async refFor(threadId: string): Promise<ThreadRef> {
     return (await this.store.locateThread(threadId, this.threadCwd ?? this.cwd)).ref;
   }
 
-  private fail(err: unknown): void {
-    if (!this.failed) {
-      this.failed = true; // fail open: stop writing, keep relaying
-      this.report(`not recording the binding any more: ${(err as Error)?.message ?? String(err)}`);
+  /** Permanent: go quiet (fail open: keep relaying). Otherwise: retry later with back-off. */
+  private fail(err: unknown, permanent: boolean): void {
+    if (this.failed) {
+      return;
+    }
+    const why = (err as Error)?.message ?? String(err);
+    if (permanent) {
+      this.failed = true;
+      clearTimeout(this.timer);
+      this.say(`not recording the binding any more: ${why}`);
+    } else {
+      this.retryMs = Math.min(this.retryMs === 0 ? RETRY_FIRST_MS : this.retryMs * 2, RETRY_MAX_MS);
+      this.say(`recording the binding failed (${why}); retrying`);
+    }
+  }
+
+  private say(line: string): void {
+    if (!this.reported) {
+      this.reported = true;
+      this.report(line);
     }
   }
 }
@@ -266,8 +333,9 @@ function mergeBinding(ctx: ThreadContext, b: McpBinding): ThreadContext {
   } else {
     ctx.bindings.push(b);
   }
-  if (ctx.thread.status === 'unknown' && b.status !== 'exited') {
-    ctx.thread.status = 'live';
+  if (ctx.thread.status !== 'live' && (b.status === 'starting' || b.status === 'running')) {
+    ctx.thread.status = 'live'; // loaded again (resume) after it ended
+    delete ctx.thread.endedAt;
   }
   return ctx;
 }

@@ -20,6 +20,10 @@ export interface ProcessInspector {
   readonly canListOpenFiles: boolean;
   info(pid: number): Promise<ProcessInfo | undefined>;
   openFiles(pid: number): Promise<string[]>;
+  /** Pids of a process's children (empty when they cannot be listed). */
+  children(pid: number): Promise<number[]>;
+  /** A process's working directory, when readable. */
+  cwd(pid: number): Promise<string | undefined>;
 }
 
 function run(cmd: string, args: string[], timeoutMs = 2000): Promise<string | undefined> {
@@ -69,6 +73,33 @@ export class LinuxProcessInspector implements ProcessInspector {
     }
     return out;
   }
+
+  async children(pid: number): Promise<number[]> {
+    // A multi-threaded parent (Codex) lists each child under the OS thread that forked it.
+    const out: number[] = [];
+    let tasks: string[];
+    try {
+      tasks = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return [];
+    }
+    for (const tid of tasks) {
+      try {
+        out.push(...fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+      } catch {
+        // thread gone, or a kernel without the children file: no siblings known
+      }
+    }
+    return out;
+  }
+
+  async cwd(pid: number): Promise<string | undefined> {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 export class DarwinProcessInspector implements ProcessInspector {
@@ -91,6 +122,16 @@ export class DarwinProcessInspector implements ProcessInspector {
       .filter((l) => l.startsWith('n/'))
       .map((l) => l.slice(1));
   }
+
+  async children(pid: number): Promise<number[]> {
+    const out = await run('pgrep', ['-P', String(pid)]);
+    return (out ?? '').split('\n').filter(Boolean).map(Number);
+  }
+
+  async cwd(pid: number): Promise<string | undefined> {
+    const out = await run('lsof', ['-a', '-d', 'cwd', '-n', '-P', '-w', '-p', String(pid), '-Fn']);
+    return (out ?? '').split('\n').find((l) => l.startsWith('n/'))?.slice(1);
+  }
 }
 
 /** Windows: no open-file view without extra tools; resolution uses the Codex home's lock files. */
@@ -101,6 +142,12 @@ export class NoProcessInspector implements ProcessInspector {
   }
   async openFiles(): Promise<string[]> {
     return [];
+  }
+  async children(): Promise<number[]> {
+    return [];
+  }
+  async cwd(): Promise<string | undefined> {
+    return undefined;
   }
 }
 

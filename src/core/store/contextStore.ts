@@ -4,8 +4,9 @@
 // Layout under the root (see README "Context store"):
 //   <root>/workspaces/<key>/workspace.json      {schemaVersion, key, cwd}
 //   <root>/workspaces/<key>/<thread id>.json    the thread's context (schema/thread-context.schema.json)
-//   <root>/logs/<id>.<server>.<shim pid>.stderr.log  bounded stderr tails of the shim's servers
+//   <root>/logs/<id>.<server>.stderr.log          bounded stderr tail of a thread's server (all its shims)
 //   <root>/locks/<name>                          named store-wide locks (e.g. the shim's claims)
+//   <root>/gc.json                               when gcIfDue last ran
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseThreadId, uuidV7Time } from '../threadId';
@@ -51,6 +52,11 @@ export interface ThreadEntry {
   context: ThreadContext;
 }
 
+/** Per-call options: `signal` is the caller's deadline; an aborted update writes nothing. */
+export interface UpdateOptions {
+  signal?: AbortSignal;
+}
+
 /** Given the current contents (undefined: no file yet), returns the new contents, or undefined to write nothing. */
 export type Updater = (current: ThreadContext | undefined) => ThreadContext | undefined | Promise<ThreadContext | undefined>;
 
@@ -76,6 +82,11 @@ export class ContextStore {
     this.onLockAcquired = options.onLockAcquired;
   }
 
+  /** True when the store's folder exists (nothing is created to find out). */
+  async exists(): Promise<boolean> {
+    return (await fsp.lstat(this.root).catch(() => undefined))?.isDirectory() ?? false;
+  }
+
   get workspacesDir(): string {
     return path.join(this.root, 'workspaces');
   }
@@ -95,7 +106,7 @@ export class ContextStore {
    * Where the shim keeps a server's stderr tail (the folder is created, 0700). Kept apart from the
    * groups so that a log never creates a group before its thread's file exists.
    */
-  stderrLogPath(threadId: string, server: string, shimPid: number): string {
+  stderrLogPath(threadId: string, server: string): string {
     const id = parseThreadId(threadId);
     if (!/^[A-Za-z0-9._-]{1,60}$/.test(server) || server.startsWith('.')) {
       throw new Error(`context store: invalid server name for a log file: ${JSON.stringify(server)}`);
@@ -103,7 +114,7 @@ export class ContextStore {
     const dir = path.join(this.root, 'logs');
     this.ensureDir(this.root);
     this.ensureDir(dir);
-    return path.join(dir, `${id}.${server}.${Math.trunc(shimPid)}.stderr.log`);
+    return path.join(dir, `${id}.${server}.stderr.log`);
   }
 
   /** A fresh, valid context for a thread that has no file yet. */
@@ -141,7 +152,7 @@ export class ContextStore {
       return parsed.context;
     }
     // Re-check under the lock before moving anything: the file may have been fixed meanwhile.
-    await this.withLockedFile(file, async () => {
+    await this.withLockedFile(file, undefined, async () => {
       const again = await readFileBounded(file, MAX_FILE_BYTES);
       if (again.kind === 'missing') {
         return;
@@ -158,17 +169,17 @@ export class ContextStore {
    * Read-modify-write of one thread's file under its cross-process lock. `fn` gets a private copy
    * of the current contents; whatever it returns is validated and written atomically.
    */
-  async update(ref: ThreadRef, fn: Updater): Promise<ThreadContext | undefined> {
+  async update(ref: ThreadRef, fn: Updater, options: UpdateOptions = {}): Promise<ThreadContext | undefined> {
     const file = this.fileFor(ref);
     await this.ensureGroup(ref.cwd);
-    return this.updateFile(file, fn);
+    return this.updateFile(file, fn, options);
   }
 
   /** Like update, for a file found by path (findThreadFile, listThreads). */
-  async updateFile(file: string, fn: Updater): Promise<ThreadContext | undefined> {
+  async updateFile(file: string, fn: Updater, options: UpdateOptions = {}): Promise<ThreadContext | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.withLockedFile(file, async (lock) => {
+        return await this.withLockedFile(file, options.signal, async (lock) => {
           const current = await this.readForUpdate(file);
           const next = await fn(current === undefined ? undefined : structuredClone(current));
           if (next === undefined) {
@@ -179,6 +190,7 @@ export class ContextStore {
           if (problems.length > 0) {
             throw new Error(`context store: refusing to write an invalid context to ${file}: ${problems.join('; ')}`);
           }
+          lock.assertHeld(); // the deadline may have passed while fn ran
           await writeFileAtomic(file, JSON.stringify(next, null, 2) + '\n', () => lock.assertHeld());
           return next;
         });
@@ -193,7 +205,7 @@ export class ContextStore {
 
   /** Removes a thread's file under its lock. */
   async remove(file: string): Promise<void> {
-    await this.withLockedFile(file, async () => {
+    await this.withLockedFile(file, undefined, async () => {
       await fsp.unlink(file).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') {
           throw fsError('remove', file, err);
@@ -206,14 +218,14 @@ export class ContextStore {
    * A store-wide named lock, for decisions that span several files (the shim claims a thread for a
    * server under one, so servers started at the same moment get different threads).
    */
-  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  async withLock<T>(name: string, fn: () => Promise<T>, options: UpdateOptions = {}): Promise<T> {
     if (!LOCK_NAME.test(name)) {
       throw new Error(`context store: invalid lock name ${JSON.stringify(name)}`);
     }
     const dir = path.join(this.root, 'locks');
     this.ensureDir(this.root);
     this.ensureDir(dir);
-    return this.withLockedFile(path.join(dir, name), () => fn());
+    return this.withLockedFile(path.join(dir, name), options.signal, () => fn());
   }
 
   /** Finds a thread's file in any group (for a reader that knows only the id). */
@@ -348,10 +360,20 @@ export class ContextStore {
     for (const ws of await this.listWorkspaces()) {
       for (const name of await fsp.readdir(ws.dir).catch(() => [] as string[])) {
         const file = path.join(ws.dir, name);
-        if (name.endsWith('.tmp')) {
+        if (name.endsWith('.tmp') || name.endsWith('.json.owner')) {
+          // Temp files of killed writers; lock fences of earlier versions (beside the file).
           const st = await fsp.lstat(file).catch(() => undefined);
           if (st?.isFile() && st.mtimeMs < now - 3_600_000) {
             await fsp.unlink(file).catch(() => undefined);
+            removed.push(file);
+          }
+          continue;
+        }
+        if (/\.lock\.dead-[0-9]+-[0-9a-f]+$/.test(name)) {
+          // A dead holder's lock moved aside by a breaker that was killed before removing it.
+          const st = await fsp.lstat(file).catch(() => undefined);
+          if (st?.isDirectory() && st.mtimeMs < now - 3_600_000) {
+            await fsp.rm(file, { recursive: true, force: true }).catch(() => undefined);
             removed.push(file);
           }
           continue;
@@ -363,12 +385,11 @@ export class ContextStore {
         if (!ctx || !isOver(ctx) || Date.parse(ctx.updatedAt) > cutoff) {
           continue;
         }
-        await this.withLockedFile(file, async () => {
+        await this.withLockedFile(file, undefined, async () => {
           // Re-check under the lock: a shim may have just bound a server to it.
           const again = await this.readForUpdate(file);
           if (again && isOver(again) && Date.parse(again.updatedAt) <= cutoff) {
             await fsp.unlink(file);
-            await fsp.unlink(`${file}.owner`).catch(() => undefined);
             removed.push(file);
           }
         });
@@ -409,8 +430,8 @@ export class ContextStore {
     }
   }
 
-  private withLockedFile<T>(file: string, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
-    return withFileLock(file, { staleMs: this.staleMs, waitMs: this.lockWaitMs, onProblem: (m) => this.reportOnce(m, m) }, (lock) => {
+  private withLockedFile<T>(file: string, signal: AbortSignal | undefined, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+    return withFileLock(file, { staleMs: this.staleMs, waitMs: this.lockWaitMs, signal, onProblem: (m) => this.reportOnce(m, m) }, (lock) => {
       this.onLockAcquired?.(lock.waitedMs);
       return fn(lock);
     });
@@ -480,7 +501,22 @@ function isOver(ctx: ThreadContext): boolean {
  * SIGKILL a shim before it records its exit, so the pid is the final word.
  */
 export function isBindingLive(b: McpBinding): boolean {
-  return b.status !== 'exited' && b.status !== 'restarted' && isProcessAlive(b.shimPid);
+  return (b.status === 'starting' || b.status === 'running') && isProcessAlive(b.shimPid);
+}
+
+/**
+ * Marks the thread ended when it is over: no binding serves it any more (a binding's shim process
+ * is the final word) and Codex no longer has it loaded (`loaded`: its lock file exists). A thread
+ * that is loaded again later is set live again by whoever binds to it. Returns true when it changed.
+ */
+export function endThreadIfOver(ctx: ThreadContext, loaded: boolean, now = new Date().toISOString()): boolean {
+  settleDeadBindings(ctx, now);
+  if (loaded || ctx.thread.status === 'ended' || ctx.bindings.some(isBindingLive)) {
+    return false;
+  }
+  ctx.thread.status = 'ended';
+  ctx.thread.endedAt = now;
+  return true;
 }
 
 /** Marks bindings whose shim died without saying so as exited (returns true when any changed). */

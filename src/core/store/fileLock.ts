@@ -2,18 +2,22 @@
 // mkdir (atomic on every platform and on network file systems) whose mtime the holder refreshes.
 // A holder that dies (even by SIGKILL) stops refreshing it, and after `staleMs` others take over.
 //
-// Two things are added on top of the library:
+// Added on top of the library:
 // - Its default reaction to a compromised lock is to throw from a timer, which would crash the
 //   extension host. Here compromise only marks the lock as lost and is reported through `onProblem`.
+// - The holder writes its token (host, pid, random) into the lock directory itself
+//   (`<file>.lock/owner`). The token belongs to that lock directory and to no other: it goes when
+//   the directory goes (release, stale take-over), so nothing is left beside the file.
 // - Two waiters can both judge the same dead lock stale and both "take it over" (a known gap in
-//   mkdir-based locks). A fence file beside the lock records the latest owner; a holder checks it
-//   right before it commits, so of two such holders only one writes and the other retries.
+//   mkdir-based locks). A holder checks that the lock directory still holds its own token right
+//   before it commits, so of two such holders only one writes and the other retries.
 // - Codex SIGKILLs an MCP server's process (the shim) tens of milliseconds after SIGTERM, so a
-//   shim can die holding a lock. The fence names the holder's host and pid; a lock whose holder
-//   is a dead process on this host is taken over at once instead of after the stale timeout.
-import * as fsp from 'node:fs/promises';
+//   shim can die holding a lock. A lock whose own token names a dead process on this host is
+//   taken over at once instead of after the stale timeout. A lock directory without a token (its
+//   holder has just created it) is never broken early: there is no evidence about it.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as lockfile from 'proper-lockfile';
 import { FILE_MODE } from './secureFs';
@@ -25,6 +29,8 @@ export interface LockOptions {
   /** Give up waiting after this long (a clear error, never a hang). */
   waitMs: number;
   onProblem: (message: string) => void;
+  /** Stop waiting when this aborts (the caller's deadline). */
+  signal?: AbortSignal;
 }
 
 export class LockTimeoutError extends Error {
@@ -42,29 +48,62 @@ export class LockLostError extends Error {
   }
 }
 
+/** The caller's deadline passed (its AbortSignal fired) before the lock was taken or the write committed. */
+export class DeadlineError extends Error {
+  constructor(what: string) {
+    super(`context store: deadline passed before ${what}`);
+    this.name = 'DeadlineError';
+  }
+}
+
 export interface HeldLock {
-  /** Throws LockLostError if this process no longer owns the lock. Cheap, synchronous. */
+  /** Throws LockLostError if this process no longer owns the lock (or DeadlineError). Cheap, synchronous. */
   assertHeld(): void;
   /** How long acquiring took, for the benchmark. */
   readonly waitedMs: number;
 }
 
 const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+/** The holder's token, inside the lock directory. */
+const OWNER = 'owner';
+
+/**
+ * proper-lockfile removes a lock directory with rmdir (release, stale take-over, exit handler);
+ * ours holds the owner token, so remove that first. Everything else is the real fs.
+ */
+const lockFs = {
+  ...fs,
+  rmdir(dir: string, cb: (err: NodeJS.ErrnoException | null) => void): void {
+    fs.unlink(path.join(dir, OWNER), () => fs.rmdir(dir, cb));
+  },
+  rmdirSync(dir: string): void {
+    try {
+      fs.unlinkSync(path.join(dir, OWNER));
+    } catch {
+      // not written yet, or gone
+    }
+    fs.rmdirSync(dir);
+  },
+};
 
 export async function withFileLock<T>(file: string, options: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
   const token = `${os.hostname()}:${process.pid}:${randomBytes(8).toString('hex')}`;
-  const fencePath = `${file}.owner`;
+  const lockDir = `${file}.lock`;
   let compromised = false;
   const started = performance.now();
   const deadline = Date.now() + options.waitMs;
   let delay = 2;
   let release: (() => Promise<void>) | undefined;
   for (;;) {
+    if (options.signal?.aborted) {
+      throw new DeadlineError(`taking the lock on ${file}`);
+    }
     try {
       release = await lockfile.lock(file, {
         realpath: false, // the file may not exist yet, and resolving symlinks is what we must not do
         stale: options.staleMs,
         retries: 0, // the wait loop below owns back-off and the deadline
+        fs: lockFs,
         onCompromised: (err: Error) => {
           compromised = true;
           options.onProblem(`context store: lock on ${file} was compromised (${err.message}); the update will be retried`);
@@ -75,7 +114,7 @@ export async function withFileLock<T>(file: string, options: LockOptions, fn: (l
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
         throw err;
       }
-      if (await breakIfHolderDead(file, fencePath)) {
+      if (breakIfHolderDead(lockDir, options.onProblem)) {
         continue;
       }
       if (Date.now() >= deadline) {
@@ -88,12 +127,15 @@ export async function withFileLock<T>(file: string, options: LockOptions, fn: (l
   }
   const waitedMs = performance.now() - started;
   try {
-    await writeFence(fencePath, token);
+    writeOwner(lockDir, token);
     const held: HeldLock = {
       waitedMs,
       assertHeld() {
-        if (compromised || readFence(fencePath) !== token) {
+        if (compromised || readOwner(lockDir) !== token) {
           throw new LockLostError(file);
+        }
+        if (options.signal?.aborted) {
+          throw new DeadlineError(`writing ${file}`);
         }
       },
     };
@@ -106,47 +148,64 @@ export async function withFileLock<T>(file: string, options: LockOptions, fn: (l
   }
 }
 
-/** A lock younger than this is never broken for a dead owner: its new holder may not have written the fence yet. */
-const FRESH_LOCK_MS = 250;
-
 /**
- * Removes the lock when the fence says its holder is a process on this host that no longer
- * exists. Other hosts' pids (a store on a shared file system) and containers' pids (another
- * hostname) are left to the stale timeout.
+ * Takes the lock over when the token inside the lock directory names a process on this host that
+ * no longer exists. The directory is first renamed aside (atomic), then its token is read again:
+ * only if it is still the dead holder's is it removed. If another process had meanwhile replaced
+ * it with a lock of its own, that lock is put back (and if that fails, its holder's commit check
+ * fails and it retries). Other hosts' pids (a store on a shared file system) and containers'
+ * pids (another hostname) are left to the stale timeout.
  */
-async function breakIfHolderDead(file: string, fencePath: string): Promise<boolean> {
-  const [host, pidText] = (readFence(fencePath) ?? '').split(':');
-  const pid = Number(pidText);
-  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) {
+function breakIfHolderDead(lockDir: string, onProblem: (message: string) => void): boolean {
+  const seen = readOwner(lockDir);
+  if (!seen || !isDeadLocalHolder(seen)) {
     return false;
   }
-  const lockDir = `${file}.lock`;
+  const aside = `${lockDir}.dead-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    const st = await fsp.stat(lockDir);
-    if (Date.now() - st.mtimeMs < FRESH_LOCK_MS) {
-      return false;
-    }
-    await fsp.rmdir(lockDir);
-    return true;
+    fs.renameSync(lockDir, aside);
   } catch {
-    return false; // released meanwhile, or someone else broke it: just try again
+    return false; // released or broken meanwhile: just try again
   }
+  if (readOwner(aside) === seen) {
+    lockFs.rmdirSync(aside);
+    return true;
+  }
+  try {
+    fs.renameSync(aside, lockDir);
+  } catch (err) {
+    onProblem(`context store: moved a live lock ${lockDir} aside by mistake and could not put it back (${(err as Error).message}); its holder will retry`);
+    try {
+      lockFs.rmdirSync(aside);
+    } catch {
+      // leave it; gc removes *.lock.dead-* folders
+    }
+  }
+  return false;
 }
 
-async function writeFence(fencePath: string, token: string): Promise<void> {
-  // Not atomic on purpose: it is written only while the lock is held, and a torn read simply
-  // fails the ownership check, which makes the holder retry (safe).
-  const handle = await fsp.open(fencePath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | O_NOFOLLOW, FILE_MODE);
+function isDeadLocalHolder(token: string): boolean {
+  const [host, pidText] = token.split(':');
+  const pid = Number(pidText);
+  return host === os.hostname() && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isProcessAlive(pid);
+}
+
+function writeOwner(lockDir: string, token: string): void {
+  // Synchronous and tiny: written once right after mkdir. A torn read fails the ownership check,
+  // which only makes the holder retry (safe), and a breaker never breaks on a torn token.
+  const fd = fs.openSync(path.join(lockDir, OWNER), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_NOFOLLOW, FILE_MODE);
   try {
-    await handle.writeFile(token);
+    fs.writeSync(fd, `${token}\n`);
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 
-function readFence(fencePath: string): string | undefined {
+/** The token, only when complete (it ends with a newline): a half-written one is no evidence. */
+function readOwner(lockDir: string): string | undefined {
   try {
-    return fs.readFileSync(fencePath, 'utf8');
+    const text = fs.readFileSync(path.join(lockDir, OWNER), 'utf8');
+    return text.endsWith('\n') ? text.slice(0, -1) : undefined;
   } catch {
     return undefined;
   }

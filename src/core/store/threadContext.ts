@@ -18,7 +18,8 @@ export type Resolution =
   | 'per-call' // corrected by a tools/call _meta.threadId
   | 'unresolved';
 
-export type BindingStatus = 'starting' | 'running' | 'restarted' | 'exited';
+/** `failed`: the server could not be started (again, after a correction); the binding is over. */
+export type BindingStatus = 'starting' | 'running' | 'restarted' | 'exited' | 'failed';
 
 export interface Correction {
   /** ISO time of the correction. */

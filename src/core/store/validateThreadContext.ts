@@ -7,7 +7,7 @@ import { SCHEMA_VERSION, type ThreadContext } from './threadContext';
 const STARTED_BY = new Set(['terminal', 'exec', 'ide', 'other', 'unknown']);
 const THREAD_STATUS = new Set(['live', 'ended', 'unknown']);
 const RESOLUTION = new Set(['env', 'parent-open-files', 'live-locks', 'extension', 'per-call', 'unresolved']);
-const BINDING_STATUS = new Set(['starting', 'running', 'restarted', 'exited']);
+const BINDING_STATUS = new Set(['starting', 'running', 'restarted', 'exited', 'failed']);
 
 type Obj = Record<string, unknown>;
 

@@ -8,16 +8,16 @@ async function main(): Promise<void> {
   const [storeRoot, server, codexHome, waitMs, inspector] = process.argv.slice(2);
   const result = await resolveThreadAtStartup({
     env: process.env,
-    server,
     cwd: process.cwd(),
     pid: process.pid,
     startedAtMs: Date.now() - process.uptime() * 1000,
     waitMs: Number(waitMs),
     codexHome,
-    store: new ContextStore({ root: storeRoot }),
+    setup: () => ({ server, store: new ContextStore({ root: storeRoot }) }),
     inspector: inspector === 'none' ? new NoProcessInspector() : processInspectorFor(),
   });
-  process.stdout.write(JSON.stringify({ pid: process.pid, ...result }) + '\n');
+  const { store: _store, ...shown } = result;
+  process.stdout.write(JSON.stringify({ pid: process.pid, ...shown }) + '\n');
   if (process.env.HOLD === '1') {
     // Stay alive like a running server, so later resolutions see this binding as live.
     process.stdin.resume();

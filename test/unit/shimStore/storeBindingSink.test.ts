@@ -27,7 +27,7 @@ describe('StoreBindingSink (the shim recording its binding)', () => {
   it('records start, calls, a restart for another thread, and the exit', async () => {
     const sink = new StoreBindingSink(() => store, (l) => reports.push(l));
     sink.starting({ server: 'probe', shimPid: 4242, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
-    assert.equal(sink.stderrLogPath, path.join(store.root, 'logs', `${A}.probe.4242.stderr.log`));
+    assert.equal(sink.stderrLogPath, path.join(store.root, 'logs', `${A}.probe.stderr.log`));
     assert.equal(fs.statSync(path.dirname(sink.stderrLogPath!)).mode & 0o777, 0o700);
     sink.running(5001);
     for (let i = 0; i < 1000; i++) {
