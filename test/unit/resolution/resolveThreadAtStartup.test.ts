@@ -81,12 +81,18 @@ describe('resolveThreadAtStartup (real processes, a fake codex parent)', functio
     assert.equal(results[0].contextFile, new ContextStore({ root: storeRoot }).fileFor({ id, cwd: project }));
   });
 
-  it('gives three servers started at once by one Codex three different threads', async () => {
+  it('gives three servers started at once by one Codex three different threads: the lowest pid the oldest thread', async () => {
     const now = Date.now();
     const ids = [idAt(now - 30, 1), idAt(now - 20, 2), idAt(now - 10, 3)];
     const { results } = await runUnderCodex(ids, 3, project);
-    assert.deepEqual(results.map((r) => r.threadId).sort(), [...ids].sort());
+    const byPid = [...results].sort((a, b) => a.pid - b.pid);
+    assert.deepEqual(byPid.map((r) => r.threadId), ids, 'spawned (pid order) first, the oldest thread first');
     assert.ok(results.every((r) => r.resolvedBy === 'parent-open-files'));
+    const store = new ContextStore({ root: storeRoot });
+    for (const r of results) {
+      const ctx = await store.read({ id: r.threadId!, cwd: project });
+      assert.deepEqual(ctx?.bindings.map((b) => [b.shimPid, b.status]), [[r.pid, 'starting']], 'each thread holds exactly the claim of its own server');
+    }
   });
 
   it('prefers the newest thread created before the server started, and skips threads that already run this server', async () => {

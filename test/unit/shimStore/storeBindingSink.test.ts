@@ -3,10 +3,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ContextStore } from '../../../src/core/store/contextStore';
+import { withFileLock } from '../../../src/core/store/fileLock';
 import { StoreBindingSink } from '../../../src/shim/storeBindingSink';
 
 const A = '01a20dd3-146f-7680-86a1-782e736bec86';
 const B = '01a20dd3-2000-7000-8000-000000000002';
+
+async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) {
+      throw new Error('condition not met in time');
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('StoreBindingSink (the shim recording its binding)', () => {
   let dir: string;
@@ -87,6 +98,74 @@ describe('StoreBindingSink (the shim recording its binding)', () => {
     await sink.flush();
     assert.equal(reports.length, 1, reports.join('\n'));
     assert.match(reports[0], /not recording the binding any more|not a directory/);
+  });
+
+  it('retries a write that failed for a passing reason (a lock timeout) and still records the final exit, with one line on stderr', async () => {
+    const quick = new ContextStore({ root: store.root, lockWaitMs: 100 });
+    const file = quick.fileFor({ id: A, cwd });
+    await quick.ensureGroup(cwd);
+    let release!: () => void;
+    let holding!: () => void;
+    const isHeld = new Promise<void>((r) => (holding = r));
+    // Another writer holds the thread's lock for longer than this store waits.
+    const holder = withFileLock(file, { staleMs: 10_000, waitMs: 1000, onProblem: () => undefined }, async () => {
+      holding();
+      await new Promise<void>((r) => (release = r));
+    });
+    await isHeld;
+    const sink = new StoreBindingSink(() => quick, (l) => reports.push(l));
+    sink.starting({ server: 'probe', shimPid: process.pid, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
+    sink.running(5001);
+    sink.call(Date.now());
+    sink.exited(0, null);
+    const flushed = sink.flush();
+    await waitUntil(() => reports.length > 0);
+    release();
+    await holder;
+    await flushed;
+    const ctx = await quick.read({ id: A, cwd });
+    assert.deepEqual(
+      ctx?.bindings.map((b) => [b.status, b.callCount, b.exitCode]),
+      [['exited', 1, 0]],
+      'the latest state, written once the lock was free',
+    );
+    assert.equal(reports.length, 1, reports.join('\n'));
+    assert.match(reports[0], /timed out .* waiting for the lock.*retrying/);
+  });
+
+  it('ends the thread when its last server exits and Codex no longer holds its lock file, not before', async () => {
+    const codexHome = path.join(dir, 'codex');
+    const lock = path.join(codexHome, 'thread-writer-locks', `${A}.lock`);
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    fs.writeFileSync(lock, '');
+    const first = new StoreBindingSink(() => store, (l) => reports.push(l));
+    first.starting({ server: 'probe', shimPid: process.pid, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome, cwd });
+    first.running(1);
+    await first.flush();
+    first.exited(0, null);
+    await first.flush();
+    assert.equal((await store.read({ id: A, cwd }))?.thread.status, 'live', 'still loaded: its lock file exists');
+    fs.rmSync(lock);
+    const second = new StoreBindingSink(() => store, (l) => reports.push(l));
+    second.starting({ server: 'other', shimPid: process.pid, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome, cwd });
+    second.running(1);
+    await second.flush();
+    assert.equal((await store.read({ id: A, cwd }))?.thread.status, 'live', 'a server still runs');
+    second.exited(0, null);
+    await second.flush();
+    const ctx = await store.read({ id: A, cwd });
+    assert.equal(ctx?.thread.status, 'ended');
+    assert.ok(ctx?.thread.endedAt && Date.parse(ctx.thread.endedAt) > Date.now() - 10_000);
+    assert.deepEqual(reports, []);
+  });
+
+  it('two shims of one server for one thread share one stderr log', () => {
+    const a = new StoreBindingSink(() => store, (l) => reports.push(l));
+    const b = new StoreBindingSink(() => store, (l) => reports.push(l));
+    a.starting({ server: 'probe', shimPid: 11, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
+    b.starting({ server: 'probe', shimPid: 12, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
+    assert.equal(a.stderrLogPath, b.stderrLogPath);
+    assert.equal(a.stderrLogPath, path.join(store.root, 'logs', `${A}.probe.stderr.log`));
   });
 
   it('records nothing when started without a thread, until a kept correction names one', async () => {

@@ -10,6 +10,11 @@ import { start, waitForOutput, within, type Started } from '../../support/proces
 const ID = '01a20dd3-146f-7680-86a1-782e736bec86';
 const WORKER = path.join(__dirname, 'storeWorker.js');
 
+/** Lock directories, lock tokens and fence files anywhere in a store. */
+function lockLeftovers(root: string): string[] {
+  return (fs.readdirSync(root, { recursive: true }) as string[]).filter((p) => /\.(lock|owner)$|\.lock\.dead-/.test(p));
+}
+
 describe('ContextStore across processes', function () {
   this.timeout(120_000);
   let dir: string;
@@ -82,6 +87,7 @@ describe('ContextStore across processes', function () {
     }
     assert.deepEqual(readerProblems, []);
     assert.ok(reads > 50, `the reader read while writers ran (${reads} reads)`);
+    assert.deepEqual(lockLeftovers(root), [], 'no lock directory, token or fence file is left after 800 updates');
   });
 
   async function holdThenStop(staleMs: number, stop: 'SIGKILL' | 'SIGSTOP'): Promise<{ tookMs: number; waiters: Started[] }> {
@@ -110,6 +116,7 @@ describe('ContextStore across processes', function () {
     const staleMs = 20_000;
     const { tookMs } = await holdThenStop(staleMs, 'SIGKILL');
     assert.ok(tookMs < staleMs, `waiters finished ${tookMs} ms after the kill (stale timeout ${staleMs} ms)`);
+    assert.deepEqual(lockLeftovers(root), [], "the dead holder's lock is gone, nothing left beside the file");
   });
 
   it('takes over after the stale timeout from a holder that is alive but frozen (SIGSTOP)', async () => {

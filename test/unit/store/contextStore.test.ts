@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { spawn } from 'node:child_process';
 import { ContextStore } from '../../../src/core/store/contextStore';
+import { gcIfDue } from '../../../src/core/store/gcIfDue';
 import { InvalidThreadIdError } from '../../../src/core/threadId';
 import { resolveStoreRoot } from '../../../src/core/store/storeLocation';
 import type { ThreadContext } from '../../../src/core/store/threadContext';
@@ -19,6 +21,13 @@ const matchesSchema = ajv.compile(schema);
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'ctc-store-'));
+}
+
+/** The pid of a process that has exited (and been reaped). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((r) => child.once('exit', r));
+  return child.pid!;
 }
 
 function mode(p: string): number {
@@ -224,6 +233,57 @@ describe('ContextStore', () => {
     assert.deepEqual(removed, [store.fileFor({ id: old, cwd })]);
     assert.ok(fs.existsSync(store.fileFor({ id: ID, cwd })));
     assert.ok(fs.existsSync(store.fileFor({ id: ID2, cwd })));
+  });
+
+  it('leaves no lock directory or fence file beside a thread file after its updates', async () => {
+    for (let i = 0; i < 5; i++) {
+      await store.update({ id: ID, cwd }, addBinding(`s${i}`));
+    }
+    const dirEntries = fs.readdirSync(path.dirname(store.fileFor({ id: ID, cwd })));
+    assert.deepEqual(dirEntries.sort(), [`${ID}.json`, 'workspace.json']);
+  });
+
+  it('does not break a lock on a fence of another lock generation (a fence file naming a dead process beside a fresh lock)', async () => {
+    const file = store.fileFor({ id: ID, cwd });
+    await store.ensureGroup(cwd);
+    const dead = await deadPid();
+    // A fresh lock whose holder has not written its token yet, and an old fence beside it that
+    // names a dead process: the fence belongs to an earlier lock, not to this one.
+    fs.mkdirSync(`${file}.lock`);
+    fs.writeFileSync(`${file}.owner`, `${os.hostname()}:${dead}:0123456789abcdef`);
+    const quick = new ContextStore({ root, lockWaitMs: 600 });
+    await assert.rejects(quick.update({ id: ID, cwd }, addBinding('x')), /timed out after \d+ ms waiting for the lock/);
+    assert.ok(fs.existsSync(`${file}.lock`), "the other holder's lock was respected");
+  });
+
+  it("takes over at once a lock whose own token names a dead process on this host, and leaves nothing behind", async () => {
+    const file = store.fileFor({ id: ID, cwd });
+    await store.ensureGroup(cwd);
+    const dead = await deadPid();
+    fs.mkdirSync(`${file}.lock`);
+    fs.writeFileSync(path.join(`${file}.lock`, 'owner'), `${os.hostname()}:${dead}:0123456789abcdef\n`);
+    const quick = new ContextStore({ root, lockWaitMs: 600 });
+    const started = Date.now();
+    await quick.update({ id: ID, cwd }, addBinding('x'));
+    assert.ok(Date.now() - started < 500, `took ${Date.now() - started} ms`);
+    assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), [`${ID}.json`, 'workspace.json']);
+  });
+
+  it('gcIfDue runs gc at most once per interval across callers, keeping the last run in the store, and creates no store', async () => {
+    const none = new ContextStore({ root: path.join(dir, 'no-store') });
+    assert.equal(await gcIfDue(none), undefined);
+    assert.equal(fs.existsSync(none.root), false, 'nothing created for a store that does not exist');
+    const ended = '01a20dd3-4000-7000-8000-000000000004';
+    await store.update({ id: ended, cwd }, (c) => {
+      const ctx = c ?? store.newContext({ id: ended, cwd });
+      ctx.thread.status = 'ended';
+      return ctx;
+    });
+    const later = Date.now() + 8 * 86_400_000;
+    assert.deepEqual(await gcIfDue(store, { days: 7, minIntervalMs: 3_600_000, now: later }), [store.fileFor({ id: ended, cwd })]);
+    assert.ok(fs.existsSync(path.join(root, 'gc.json')));
+    assert.equal(await gcIfDue(store, { days: 7, minIntervalMs: 3_600_000, now: later + 60_000 }), undefined, 'skipped within the interval');
+    assert.deepEqual(await gcIfDue(store, { days: 7, minIntervalMs: 3_600_000, now: later + 3_700_000 }), [], 'runs again after it');
   });
 
   it('reports changes to context files through a watcher', async () => {
