@@ -18,7 +18,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ContextStore } from '../../src/core/store/contextStore';
+import { ContextStore, isBindingLive } from '../../src/core/store/contextStore';
 import type { McpBinding, ThreadContext } from '../../src/core/store/threadContext';
 import { validateThreadContext } from '../../src/core/store/validateThreadContext';
 import { isThreadId } from '../../src/core/threadId';
@@ -199,10 +199,21 @@ describe('codex-thread-shim with the real Codex CLI (offline)', function () {
     assert.ok(contextFile.startsWith(path.join(home.codexHome, 'thread-context') + path.sep), `in the default store: ${contextFile}`);
     assert.ok(fs.existsSync(contextFile), 'the context file exists');
 
-    // Codex has exited; the shim records the server's end shortly after (within EXEC_KILLS_AT_EXIT's
-    // few tens of ms: the write is small and, with one binding, nothing else is queued).
-    const ctx = await waitForBindings(contextFile, 'probe', (bs) => bs.length === 1 && bs[0].status === 'exited');
+    // Codex has exited. It SIGTERMs the server's group and SIGKILLs the shim 30–90 ms later
+    // (EXEC_KILLS_AT_EXIT): the shim's last write (`exited`) fits in that window on an idle
+    // machine, not always under load. What holds either way: the shim and the server are gone,
+    // and the binding is over for every reader (an `exited` record, or a binding whose shim
+    // process no longer exists, which the store counts as exited).
+    await waitFor(() => !isAlive(start.pid) && !isAlive(start.ppid), { timeoutMs: 5000, description: 'the server and the shim to be gone' });
+    const ctx = await waitForBindings(contextFile, 'probe', (bs) => bs.length === 1 && bs[0].serverPid === start.pid);
     assert.deepEqual(validateThreadContext(ctx), [], 'the file matches the schema');
+    assert.equal(isBindingLive(ctx.bindings[0]), false, `the binding is over (status ${ctx.bindings[0].status}, shim gone)`);
+    if (ctx.bindings[0].status === 'exited') {
+      // Codex removed the thread's lock file before it stopped the server: the shim's last write ended the thread.
+      assert.equal(ctx.thread.status, 'ended');
+      assert.ok(ctx.thread.endedAt);
+    }
+    resolutionLog.push(`exec: the final \`exited\` record ${ctx.bindings[0].status === 'exited' ? 'was written' : 'was cut off by Codex\'s SIGKILL (the binding counts as exited: its shim is gone)'}`);
     assert.equal(ctx.thread.id, tid);
     const binding = ctx.bindings[0];
     assert.equal(binding.server, 'probe', 'named after its [mcp_servers.probe] table');
@@ -211,7 +222,35 @@ describe('codex-thread-shim with the real Codex CLI (offline)', function () {
     assert.equal(binding.shimPid, start.ppid);
     assert.ok(binding.callCount >= 1, `callCount ${binding.callCount}`);
     assert.deepEqual(binding.corrections, []);
+  });
+
+  it('exec with a non-default CODEX_HOME: the context file lands in that home\'s store, named after its config.toml table, and nothing is created under ~/.codex', async () => {
+    fx = await createCodexFixture({
+      turns: [{ callTool: { server: 'probe', tool: 'whoami' }, thenText: 'done' }],
+      // No CODEX_THREAD_CONTEXT_DIR and no --codex-home: Codex strips CODEX_HOME from the server's
+      // environment, so only the thread files Codex holds open can tell the shim where home is.
+      mcpServers: ({ recordFile }) => ({ probe: shimmedProbe({ recordFile, name: 'probe' }) }),
+    });
+    const { home, mock, recordFile } = fx;
+    const customHome = path.join(home.root, 'elsewhere', 'codex-home');
+    fs.mkdirSync(customHome, { recursive: true, mode: 0o700 });
+    fs.renameSync(home.configPath, path.join(customHome, 'config.toml'));
+    fs.rmSync(home.codexHome, { recursive: true }); // ~/.codex must stay absent
+    const defaultHome = home.codexHome;
+
+    const run = await runCodexExec({ home, prompt: 'who am i', env: { CODEX_HOME: customHome }, timeoutMs: 30_000 });
+    const tid = run.threadId!;
+    assert.deepEqual(mock.problems, []);
+    assert.ok(fs.existsSync(path.join(customHome, 'thread-writer-locks')), 'Codex used the custom home');
+    const [start] = startsNamed(recordFile, 'probe');
+    assert.equal(start.env.CODEX_HOME, undefined, 'Codex gave the server no CODEX_HOME');
+    assert.equal(start.env.CODEX_THREAD_ID, tid);
+    const contextFile = start.env.CODEX_THREAD_CONTEXT!;
+    assert.ok(contextFile.startsWith(path.join(customHome, 'thread-context') + path.sep), `the context file is in the custom home's store: ${contextFile}`);
+    const ctx = await waitForBindings(contextFile, 'probe', (bs) => bs.length === 1 && bs[0].serverPid === start.pid);
+    assert.equal(ctx.bindings[0].server, 'probe', 'named after its [mcp_servers.probe] table in the custom home\'s config.toml, not "node"');
     await waitFor(() => !isAlive(start.pid) && !isAlive(start.ppid), { timeoutMs: 5000, description: 'the server and the shim to be gone' });
+    assert.equal(fs.existsSync(defaultHome), false, `nothing was created under ~/.codex (${defaultHome})`);
   });
 
   it('exec: a server that refuses to start without CODEX_THREAD_ID starts and serves through the shim', async () => {
