@@ -13,6 +13,8 @@ export interface ProcessInfo {
   name: string;
   /** argv, when readable. */
   argv: string[];
+  /** Unix ms when the process started, when known (Linux: 10 ms resolution; macOS: 1 s). */
+  startedAtMs?: number;
 }
 
 export interface ProcessInspector {
@@ -32,6 +34,21 @@ function run(cmd: string, args: string[], timeoutMs = 2000): Promise<string | un
   });
 }
 
+let bootTime: number | null | undefined;
+
+/** Linux boot time (Unix ms, 1 s resolution) from /proc/stat, read once. */
+function bootTimeMs(): number | undefined {
+  if (bootTime === undefined) {
+    try {
+      const m = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
+      bootTime = m ? Number(m[1]) * 1000 : null;
+    } catch {
+      bootTime = null;
+    }
+  }
+  return bootTime ?? undefined;
+}
+
 export class LinuxProcessInspector implements ProcessInspector {
   readonly canListOpenFiles = true;
 
@@ -41,9 +58,13 @@ export class LinuxProcessInspector implements ProcessInspector {
       // comm is in parentheses and may itself contain ") ", so split at the last one.
       const close = stat.lastIndexOf(')');
       const name = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      const fields = stat.slice(close + 2).split(' ');
+      const ppid = Number(fields[1]);
       const argv = (await fsp.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
-      return { pid, ppid, name, argv };
+      const boot = bootTimeMs();
+      // Field 22 of stat (index 19 after the comm): start time in clock ticks (USER_HZ, 100) since boot.
+      const startedAtMs = boot !== undefined ? boot + Number(fields[19]) * 10 : undefined;
+      return { pid, ppid, name, argv, ...(startedAtMs !== undefined && Number.isFinite(startedAtMs) ? { startedAtMs } : {}) };
     } catch {
       return undefined;
     }
@@ -112,7 +133,14 @@ export class DarwinProcessInspector implements ProcessInspector {
       return undefined;
     }
     const args = (await run('ps', ['-o', 'args=', '-p', String(pid)]))?.trim() ?? '';
-    return { pid, ppid: Number(m[1]), name: path.basename(m[2]), argv: args ? args.split(/\s+/) : [] };
+    const elapsed = parseElapsed((await run('ps', ['-o', 'etime=', '-p', String(pid)]))?.trim() ?? '');
+    return {
+      pid,
+      ppid: Number(m[1]),
+      name: path.basename(m[2]),
+      argv: args ? args.split(/\s+/) : [],
+      ...(elapsed !== undefined ? { startedAtMs: Date.now() - elapsed } : {}),
+    };
   }
 
   async openFiles(pid: number): Promise<string[]> {
@@ -132,6 +160,12 @@ export class DarwinProcessInspector implements ProcessInspector {
     const out = await run('lsof', ['-a', '-d', 'cwd', '-n', '-P', '-w', '-p', String(pid), '-Fn']);
     return (out ?? '').split('\n').find((l) => l.startsWith('n/'))?.slice(1);
   }
+}
+
+/** `ps -o etime` ([[dd-]hh:]mm:ss) in ms. */
+function parseElapsed(text: string): number | undefined {
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec(text);
+  return m ? (((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3])) * 60 + Number(m[4])) * 1000 : undefined;
 }
 
 /** Windows: no open-file view without extra tools; resolution uses the Codex home's lock files. */

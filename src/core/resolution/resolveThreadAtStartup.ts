@@ -183,7 +183,8 @@ async function toCandidates(files: ThreadFile[], shimStartMs: number): Promise<C
 
 /**
  * The other shims of this server under the same parent that started before this one (lower pid:
- * spawn order), not counting Codex's thread-less copies (cwd = the Codex home).
+ * spawn order) and at most WINDOW_MS earlier (older ones belong to earlier threads), not counting
+ * Codex's thread-less copies (cwd = the Codex home).
  */
 async function siblingShims(req: ResolveRequest, self: ProcessInfo, codexHome: string): Promise<number[]> {
   if (self.argv.length === 0) {
@@ -196,6 +197,10 @@ async function siblingShims(req: ResolveRequest, self: ProcessInfo, codexHome: s
     }
     const info = await req.inspector.info(pid);
     if (!info || info.argv.length !== self.argv.length || info.argv.some((a, i) => a !== self.argv[i])) {
+      continue;
+    }
+    // Both start times from the inspector: same clock base, so the difference is exact.
+    if (info.startedAtMs !== undefined && info.startedAtMs < (self.startedAtMs ?? req.startedAtMs) - WINDOW_MS) {
       continue;
     }
     const cwd = await req.inspector.cwd(pid);

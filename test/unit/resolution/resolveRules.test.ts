@@ -117,6 +117,26 @@ describe('resolveThreadAtStartup rules (scripted process table, real store)', fu
     assert.deepEqual(pids.map((p) => got.get(p)), threads, 'lowest pid → oldest thread');
   });
 
+  it("shims of earlier bursts (started more than the window before) do not push a new shim off the oldest thread", async () => {
+    const now = Date.now();
+    const earlier = [idAt(now - 30_000, 1), idAt(now - 29_000, 2)];
+    const burst = [idAt(now - 200, 3), idAt(now - 100, 4)];
+    const pids = await livePids(3);
+    codexWith([...earlier, ...burst], pids);
+    // The first two shims serve the earlier threads and started long ago.
+    for (const [i, pid] of pids.slice(0, 2).entries()) {
+      procs.procs.get(pid)!.startedAtMs = now - 30_000 + i;
+      await store.update({ id: earlier[i], cwd: project }, (c) => {
+        const ctx = c ?? store.newContext({ id: earlier[i], cwd: project });
+        ctx.bindings.push({ server: 'probe', shimPid: pid, resolvedBy: 'parent-open-files', status: 'running', startedAt: new Date().toISOString(), callCount: 1, corrections: [] });
+        return ctx;
+      });
+    }
+    procs.procs.get(pids[2])!.startedAtMs = now;
+    const r = await resolveThreadAtStartup(request(pids[2], now));
+    assert.equal(r.threadId, burst[0]);
+  });
+
   it('reads the Codex home off the open thread files, names the server and opens the store there', async () => {
     const now = Date.now();
     const tid = idAt(now - 50, 1);
