@@ -75,8 +75,18 @@ export async function runShim(deps: ShimDeps): Promise<number> {
     return EXIT_USAGE;
   }
   const options = parsed.options;
+  // The shim's own lines go to stderr (where Codex shows them only with RUST_LOG=info) and into
+  // the kept stderr log of the thread's server, where a user can find them.
+  const kept: { tail?: StderrTail } = {};
+  const early: Buffer[] = [];
   const report = (line: string): void => {
-    deps.stderr.write(`codex-thread-shim: ${line}\n`);
+    const text = `codex-thread-shim: ${line}\n`;
+    deps.stderr.write(text);
+    if (kept.tail) {
+      kept.tail.write(Buffer.from(text));
+    } else if (early.length < 16) {
+      early.push(Buffer.from(text));
+    }
   };
 
   // An explicit --codex-home beats everything; otherwise the resolver reads the Codex home off
@@ -112,6 +122,8 @@ export async function runShim(deps: ShimDeps): Promise<number> {
   });
   const logPath = sink.stderrLogPath;
   const stderrTail = logPath !== undefined ? new StderrTail(logPath, report) : undefined;
+  kept.tail = stderrTail;
+  early.splice(0).forEach((b) => stderrTail?.write(b));
 
   const graceMs = graceFromEnv(deps.env);
   const supervisor = new Supervisor({
