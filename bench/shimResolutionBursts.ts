@@ -9,6 +9,9 @@
 // call's `_meta.threadId` is the truth. A server's start-up guess is its first CODEX_THREAD_ID.
 //
 // Usage: node out/bench/shimResolutionBursts.js [--bursts N] [--old-shim <dist/shim.js of an older build>] [--write]
+//   --write  put the table into bench/README.md under "## Shim start-up guesses in bursts (real Codex)"
+// Per burst, stderr shows for each new shim in pid order: the creation rank of the thread it
+// guessed → of the thread it served, e.g. [0→1, 1→0, 2→2].
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -46,6 +49,9 @@ function parseArgs(argv: string[]): { bursts: number; oldShim?: string; write: b
 }
 
 const codexVersion = (): string => (JSON.parse(fs.readFileSync(require.resolve('@openai/codex/package.json'), 'utf8')) as { version: string }).version;
+
+/** Unix ms of a UUIDv7 (its first 48 bits). */
+const uuidTime = (id: string): number => parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 
 const loadAvg = (): string => os.loadavg()[0].toFixed(2);
 
@@ -101,7 +107,17 @@ async function measure(shim: string, bursts: number): Promise<Tally> {
       if (rightInBurst === 3) {
         tally.allRightBursts++;
       }
-      process.stderr.write(`  ${path.basename(path.dirname(path.dirname(shim)))} burst ${b + 1}/${bursts}: right ${rightInBurst}/3 (load ${tally.load.at(-1)})\n`);
+      // Per shim in pid order: the creation rank of the thread it guessed → of the thread it served.
+      const rankOf = (id: string | undefined): string => (id === undefined ? '-' : String([...ids].sort().indexOf(id)));
+      const detail = newShims
+        .sort((x, y) => x - y)
+        .map((p) => {
+          const first = starts.filter((s) => s.ppid === p).sort((x, y) => x.time - y.time)[0];
+          const served = calls.find((c) => shimOf.get(c.pid) === p)?.meta?.threadId as string | undefined;
+          return `${rankOf(first.env.CODEX_THREAD_ID)}→${rankOf(served)} +${first.processStartTime - Math.min(...ids.map(uuidTime))}ms`;
+        })
+        .join(', ');
+      process.stderr.write(`  ${path.basename(path.dirname(path.dirname(shim)))} burst ${b + 1}/${bursts}: right ${rightInBurst}/3 (load ${tally.load.at(-1)}) [${detail}]\n`);
     }
   } finally {
     await client.close().catch(() => undefined);
@@ -132,7 +148,7 @@ async function main(): Promise<void> {
     '`CODEX_THREAD_ID` it was first started with; the truth is the `_meta.threadId` of the call its shim received. "Corrected": the per-call check restarted ' +
     'the server with the right id before it answered. The older build is the shim before this change (`git archive ed894dc`, built the same way). ' +
     `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (shared with other work; the load column is \`uptime\`'s 1-minute average at each burst), ` +
-    `Node ${process.version}, \`node out/bench/shimResolutionBursts.js --bursts ${args.bursts}${args.oldShim ? ' --old-shim <old dist/shim.js>' : ''} --write\`.`;
+    `Node ${process.version}, \`node out/bench/shimResolutionBursts.js --bursts ${args.bursts}${args.oldShim ? ' --old-shim <old dist/shim.js>' : ''}${args.write ? ' --write' : ''}\`.`;
   const body = `${table}\n\n${note}\n`;
   process.stdout.write(`${body}\n`);
   if (args.write) {
