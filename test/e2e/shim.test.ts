@@ -253,6 +253,30 @@ describe('codex-thread-shim with the real Codex CLI (offline)', function () {
     assert.equal(fs.existsSync(defaultHome), false, `nothing was created under ~/.codex (${defaultHome})`);
   });
 
+  it('exec --ephemeral with a non-default CODEX_HOME: no thread file is open, yet the binding the call corrected is recorded in that home\'s store', async () => {
+    fx = await createCodexFixture({
+      turns: [{ callTool: { server: 'probe', tool: 'whoami' }, thenText: 'done' }],
+      mcpServers: ({ recordFile }) => ({ probe: shimmedProbe({ recordFile, name: 'probe' }) }),
+    });
+    const { home, recordFile } = fx;
+    const customHome = path.join(home.root, 'elsewhere', 'codex-home');
+    fs.mkdirSync(customHome, { recursive: true, mode: 0o700 });
+    fs.renameSync(home.configPath, path.join(customHome, 'config.toml'));
+    fs.rmSync(home.codexHome, { recursive: true });
+
+    const run = await runCodexExec({ home, prompt: 'who am i', extraArgs: ['--ephemeral'], env: { CODEX_HOME: customHome }, timeoutMs: 30_000 });
+    const tid = run.threadId!;
+    const [call] = recordsOf(recordFile, 'call');
+    assert.equal(call.meta?.threadId, tid);
+    const answering = startsNamed(recordFile, 'probe').find((s) => s.pid === call.pid)!;
+    assert.equal(answering.env.CODEX_THREAD_ID, tid);
+    const contextFile = answering.env.CODEX_THREAD_CONTEXT!;
+    assert.ok(contextFile.startsWith(path.join(customHome, 'thread-context') + path.sep), `in the custom home's store: ${contextFile}`);
+    const ctx = await waitForBindings(contextFile, 'probe', (bs) => bs.some((b) => b.serverPid === answering.pid));
+    assert.equal(ctx.bindings.at(-1)!.server, 'probe', "named after the custom home's config.toml table");
+    assert.equal(fs.existsSync(home.codexHome), false, 'nothing was created under ~/.codex');
+  });
+
   it('exec: a server that refuses to start without CODEX_THREAD_ID starts and serves through the shim', async () => {
     fx = await createCodexFixture({
       turns: [{ callTool: { server: 'strict', tool: 'whoami' }, thenText: 'done' }],

@@ -26,6 +26,8 @@ export interface ProcessInspector {
   children(pid: number): Promise<number[]>;
   /** A process's working directory, when readable. */
   cwd(pid: number): Promise<string | undefined>;
+  /** One variable of a process's environment, when readable (Linux only). */
+  envVar?(pid: number, name: string): Promise<string | undefined>;
 }
 
 function run(cmd: string, args: string[], timeoutMs = 2000): Promise<string | undefined> {
@@ -117,6 +119,16 @@ export class LinuxProcessInspector implements ProcessInspector {
   async cwd(pid: number): Promise<string | undefined> {
     try {
       return fs.readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async envVar(pid: number, name: string): Promise<string | undefined> {
+    try {
+      const prefix = `${name}=`;
+      const entry = (await fsp.readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').find((e) => e.startsWith(prefix));
+      return entry?.slice(prefix.length);
     } catch {
       return undefined;
     }

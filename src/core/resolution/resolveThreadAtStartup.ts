@@ -8,7 +8,7 @@
 // servers started at the same moment by one app-server get different threads (pickThread.ts).
 //
 // The Codex home: Codex strips CODEX_HOME from a server's environment, so the paths of the thread
-// files the Codex ancestor holds open name it. Only once it is known does the caller name the
+// files the Codex ancestor holds open name it (else the Codex process's own CODEX_HOME). Only once it is known does the caller name the
 // server (config.toml) and open the store (`setup`), so nothing goes to ~/.codex by mistake.
 //
 // The deadline (`signal`) is honoured by the wait for thread files, the store lock and the claim
@@ -101,7 +101,10 @@ export async function resolveThreadAtStartup(req: ResolveRequest): Promise<Resol
     const codex = await findCodexAncestor(req.inspector, req.pid);
     if (codex) {
       const files = await waitForThreadFiles(req, codex);
-      setup = open(req, files[0]?.codexHome);
+      // No thread file open (an --ephemeral thread, Codex before 0.169 at start-up): the Codex
+      // process's own CODEX_HOME, where readable, still names its home.
+      const codexEnvHome = files.length === 0 ? (await req.inspector.envVar?.(codex.pid, 'CODEX_HOME'))?.trim() : undefined;
+      setup = open(req, files[0]?.codexHome ?? (codexEnvHome ? path.resolve(codexEnvHome) : undefined));
       const result = { codexHome: setup.codexHome, codexHomeFound: setup.codexHomeFound, server: setup.server, store: setup.store };
       if (files.length > 0 && normalizeCwd(req.cwd) === normalizeCwd(files[0].codexHome)) {
         // Codex starts a thread-less copy of each server in the Codex home to list its tools.

@@ -35,6 +35,10 @@ class ScriptedProcesses implements ProcessInspector {
   async cwd(pid: number): Promise<string | undefined> {
     return this.procs.get(pid)?.cwd;
   }
+  codexEnv: Record<string, string> = {};
+  async envVar(pid: number, name: string): Promise<string | undefined> {
+    return pid === CODEX_PID ? this.codexEnv[name] : undefined;
+  }
 }
 
 describe('resolveThreadAtStartup rules (scripted process table, real store)', function () {
@@ -158,6 +162,17 @@ describe('resolveThreadAtStartup rules (scripted process table, real store)', fu
     const fixed = await resolveThreadAtStartup(request(pid, now, { codexHomeFixed: true, setup: (h) => (homes.push(h), { server: 'other', store: undefined }) }));
     assert.equal(homes.at(-1), path.join(dir, 'fallback-home'), '--codex-home wins over the found one');
     assert.equal(fixed.codexHomeFound, false);
+  });
+
+  it("with no thread file open (an --ephemeral thread), takes the Codex home from the Codex process's own CODEX_HOME", async () => {
+    const [pid] = await livePids(1);
+    codexWith([], [pid]);
+    procs.codexEnv.CODEX_HOME = home;
+    const homes: string[] = [];
+    const r = await resolveThreadAtStartup(request(pid, Date.now(), { setup: (h) => (homes.push(h), { server: 'probe', store }) }));
+    assert.equal(r.threadId, undefined);
+    assert.deepEqual(homes, [home]);
+    assert.equal(r.codexHome, home);
   });
 
   it('a resolver past its deadline claims nothing: the store lock wait and the claim honour the signal', async () => {
