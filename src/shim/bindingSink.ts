@@ -118,6 +118,17 @@ export class GuardedSink {
   }
 }
 
+/** A Report that passes on its first line only: the shim promises one line per kind of problem. */
+export function onlyOnce(report: Report): Report {
+  let said = false;
+  return (line) => {
+    if (!said) {
+      said = true;
+      report(line);
+    }
+  };
+}
+
 export class TimeoutError extends Error {
   constructor(ms: number) {
     super(`no answer within ${ms} ms`);

@@ -66,7 +66,7 @@ runShim({
   cwd: process.cwd(),
   version,
   resolveThread,
-  sink: new StoreBindingSink(() => store, report, () => threadCwd),
+  sink: (reportRecordingProblem) => new StoreBindingSink(() => store, reportRecordingProblem, () => threadCwd),
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,

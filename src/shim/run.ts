@@ -6,12 +6,12 @@ import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { expandHome, resolveCodexHome } from '../core/codexHome';
 import { isThreadId } from '../core/threadId';
-import { GuardedSink, NoopSink, withTimeout } from './bindingSink';
+import { GuardedSink, NoopSink, onlyOnce, withTimeout } from './bindingSink';
 import { EXIT_UNRESOLVED, EXIT_USAGE, HELP, USAGE, parseArgs, type ShimOptions } from './cli';
 import { commandBaseName, serverNameFromConfig } from './configName';
 import { StderrTail } from './stderrTail';
 import { Supervisor } from './supervisor';
-import type { BindingSink, ResolveContext, ResolveResult } from './types';
+import type { BindingSink, Report, ResolveContext, ResolveResult } from './types';
 
 /**
  * What the shim gives its resolver beyond ResolveContext: the Codex home is only a fallback
@@ -43,7 +43,8 @@ export interface ShimDeps {
   cwd: string;
   version: string;
   resolveThread: ShimResolver;
-  sink: BindingSink;
+  /** The sink, or a factory given the shim's once-only report for recording problems. */
+  sink: BindingSink | ((reportRecordingProblem: Report) => BindingSink);
   stdin: Readable;
   stdout: Writable;
   stderr: Writable;
@@ -109,7 +110,10 @@ export async function runShim(deps: ShimDeps): Promise<number> {
     report(`${serverName}: ${resolution.message}`);
   }
 
-  const sink = new GuardedSink(resolution.threadless ? new NoopSink() : deps.sink, report);
+  // The sink and its guard share one line for "cannot record" (README: one line, not one per layer).
+  const recordingProblem = onlyOnce(report);
+  const inner = typeof deps.sink === 'function' ? deps.sink(recordingProblem) : deps.sink;
+  const sink = new GuardedSink(resolution.threadless ? new NoopSink() : inner, recordingProblem);
   sink.starting({
     server: serverName,
     shimPid: process.pid,
