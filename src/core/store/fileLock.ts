@@ -193,12 +193,16 @@ function isDeadLocalHolder(token: string): boolean {
 function writeOwner(lockDir: string, token: string): void {
   // Synchronous and tiny: written once right after mkdir. A torn read fails the ownership check,
   // which only makes the holder retry (safe), and a breaker never breaks on a torn token.
+  // Adding a file changes the directory's mtime, which proper-lockfile watches to detect a lock
+  // taken over: put back the mtime it set.
+  const before = fs.statSync(lockDir);
   const fd = fs.openSync(path.join(lockDir, OWNER), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_NOFOLLOW, FILE_MODE);
   try {
     fs.writeSync(fd, `${token}\n`);
   } finally {
     fs.closeSync(fd);
   }
+  fs.utimesSync(lockDir, before.atime, before.mtime);
 }
 
 /** The token, only when complete (it ends with a newline): a half-written one is no evidence. */

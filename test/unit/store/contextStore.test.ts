@@ -243,6 +243,16 @@ describe('ContextStore', () => {
     assert.deepEqual(dirEntries.sort(), [`${ID}.json`, 'workspace.json']);
   });
 
+  it('a holder that keeps its lock past the refresh interval is not taken for compromised (its token does not count as someone else\'s change)', async () => {
+    const slow = new ContextStore({ root, staleMs: 2000, logger: { warn: (m) => warnings.push(m) } });
+    await slow.update({ id: ID, cwd }, async (cur) => {
+      await new Promise((r) => setTimeout(r, 1600)); // proper-lockfile refreshes after staleMs / 2
+      return addBinding('slow')(cur);
+    });
+    assert.deepEqual(warnings, []);
+    assert.equal((await slow.read({ id: ID, cwd }))?.bindings.length, 1);
+  });
+
   it('does not break a lock on a fence of another lock generation (a fence file naming a dead process beside a fresh lock)', async () => {
     const file = store.fileFor({ id: ID, cwd });
     await store.ensureGroup(cwd);
