@@ -227,11 +227,10 @@ async function main(): Promise<void> {
     "server process starts (its `performance.timeOrigin`) and to the moment its answer to `initialize` arrives. " +
     'The first row gives the shim the id in `CODEX_THREAD_ID`, as a Codex that passed it would: what the shim costs without any lookup. ' +
     '"Direct" spawns the trivial node server itself; "via shim" spawns `node dist/shim.js -- node server.js`, ' +
-    'which finds the newest thread among the parent\'s open lock files in /proc, claims it in a fresh context store ' +
+    'which finds the thread among the parent\'s open lock files in /proc (README "How the shim finds the thread"), claims it in a fresh context store ' +
     '(lock, write, fsync, rename) and then starts the server with `CODEX_THREAD_ID`. "0 (nothing to find)" is a Codex that ' +
-    'holds no thread files (as for `codex exec --ephemeral`): the shim looks for `--wait` (default 1000 ms) before it ' +
-    'starts the server without an id; `codex exec` 0.169 waits only about 1 s for a server that is not `required` before ' +
-    `its first model request, so such a server's tools are missing from that turn. Medians of ${runs} runs (after one warm-up), each run a new fake Codex; ` +
+    'holds no thread files (as for `codex exec --ephemeral`): the shim looks for `--wait` (default 150 ms) before it ' +
+    'starts the server without an id (the first call\'s `_meta.threadId` then gives it one). Medians of ${runs} runs (after one warm-up), each run a new fake Codex; ` +
     `measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (${cpu[0]?.model?.trim() ?? 'unknown CPU'}), ` +
     `Node ${process.version}, \`node out/bench/shimResolution.js --write\`.`;
   console.log(`## ${HEADING}\n\n${text}`);
