@@ -230,7 +230,8 @@ async function main(): Promise<void> {
     'which finds the thread among the parent\'s open lock files in /proc (README "How the shim finds the thread"), claims it in a fresh context store ' +
     '(lock, write, fsync, rename) and then starts the server with `CODEX_THREAD_ID`. "0 (nothing to find)" is a Codex that ' +
     'holds no thread files (as for `codex exec --ephemeral`): the shim looks for `--wait` (default 150 ms) before it ' +
-    'starts the server without an id (the first call\'s `_meta.threadId` then gives it one). Medians of ${runs} runs (after one warm-up), each run a new fake Codex; ` +
+    "starts the server without an id (the first call's `_meta.threadId` then gives it one). " +
+    `Medians of ${runs} runs (after one warm-up), each run a new fake Codex; ` +
     `measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (${cpu[0]?.model?.trim() ?? 'unknown CPU'}), ` +
     `Node ${process.version}, \`node out/bench/shimResolution.js --write\`.`;
   console.log(`## ${HEADING}\n\n${text}`);
