@@ -73,6 +73,8 @@ export interface ResolveResult {
 }
 
 const POLL_MS = 15;
+/** How many of the parent's most recent earlier children are looked at as possible siblings. */
+const MAX_SIBLINGS = 16;
 
 interface Setup extends ResolveSetup {
   codexHome: string;
@@ -194,10 +196,10 @@ async function siblingShims(req: ResolveRequest, self: ProcessInfo, codexHome: s
     return [];
   }
   const out: number[] = [];
-  for (const pid of await req.inspector.children(self.ppid)) {
-    if (pid >= req.pid) {
-      continue;
-    }
+  // The most recent spawns only: a burst's siblings are the last few children before this one
+  // (and on macOS each look costs a `ps`).
+  const earlier = (await req.inspector.children(self.ppid)).filter((pid) => pid < req.pid).sort((a, b) => b - a);
+  for (const pid of earlier.slice(0, MAX_SIBLINGS)) {
     const info = await req.inspector.info(pid);
     if (!info || info.argv.length !== self.argv.length || info.argv.some((a, i) => a !== self.argv[i])) {
       continue;
