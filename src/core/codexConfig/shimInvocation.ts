@@ -16,8 +16,10 @@ export interface ShimInvocation {
   inner: { command: string; args: string[] };
 }
 
+/** The command's base name without a Windows executable extension (`C:\\x\\srv.EXE` -> `srv`). */
 export function baseName(command: string): string {
-  return (command.split(/[\\/]/).pop() || command).replace(/\.(exe|cmd|bat|com)$/i, '');
+  const base = command.split(/[\\/]/).pop() || command;
+  return base.replace(/\.(exe|cmd|bat|com)$/i, '') || command;
 }
 
 function isShimProgram(p: string): boolean {
