@@ -3,3 +3,7 @@ export type { CodexConfigFile, ConfigProblem, McpServerConfig } from './types';
 export { parseCodexConfig, readCodexConfigFile } from './readConfig';
 export { codexConfigFiles } from './configFiles';
 export { parseShimInvocation, SHIM_COMMAND_NAME } from './shimInvocation';
+export { wrapServersInText, unwrapServersInText, tomlString } from './editServers';
+export type { EditPlan, ServerEditOutcome, ServerSelection, SkipReason, WrapOptions } from './editServers';
+export { readConfigSnapshot, writeConfigText, ConfigChangedError, ConfigEncodingError } from './configFileWriter';
+export type { ConfigSnapshot } from './configFileWriter';
