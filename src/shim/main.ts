@@ -7,6 +7,7 @@ import { ContextStore } from '../core/store/contextStore';
 import { resolveStoreRoot } from '../core/store/storeLocation';
 import { processInspectorFor } from '../core/resolution/processInfo';
 import { resolveThreadAtStartup } from '../core/resolution/resolveThreadAtStartup';
+import { isConfigSubcommand, runConfigSubcommand } from './commands';
 import { runShim } from './run';
 import { StoreBindingSink } from './storeBindingSink';
 import type { ThreadResolver } from './types';
@@ -43,6 +44,12 @@ const resolveThread: ThreadResolver = async (ctx) => {
   return result;
 };
 
+// `wrap`, `unwrap`, `status`: config.toml commands for a person at a terminal (./commands).
+if (isConfigSubcommand(process.argv[2])) {
+  void runConfigSubcommand(process.argv.slice(2), process.env, process.cwd(), process).then((status) => {
+    process.exitCode = status;
+  });
+} else
 runShim({
   argv: process.argv.slice(2),
   scriptPath: process.argv[1],

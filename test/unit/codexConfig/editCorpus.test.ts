@@ -8,13 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getStaticTOMLValue, parseTOML } from 'toml-eslint-parser';
 import { parseCodexConfig, unwrapServersInText, wrapServersInText } from '../../../src/core/codexConfig';
+import { corpusFiles, CORPUS_DIR } from './corpus';
 
-export const CORPUS_DIR = path.resolve(__dirname, '../../../../test/unit/codexConfig/corpus');
 const LAUNCHER = '/home/u/.codex/bin/codex-thread-shim';
 
-export function corpusFiles(): string[] {
-  return fs.readdirSync(CORPUS_DIR).filter((f) => f.endsWith('.toml')).sort();
-}
 
 function variants(text: string): Record<string, string> {
   const lf = text.replace(/\r\n/g, '\n');
