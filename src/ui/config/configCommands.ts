@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { codexConfigFiles, readCodexConfigFile, tomlString, type McpServerConfig } from '../../core/codexConfig';
 import { installLauncher, launcherPath, type LauncherTarget } from '../../core/launcher';
 import { checkSetup } from './checkSetup';
-import { editServersWithDiff, type EditKind } from './editWithDiff';
+import { editServersWithDiff, type EditKind, type EditOptions } from './editWithDiff';
 import { launcherTargetFor } from './launcherSetup';
 import { PROPOSED_SCHEME, ProposedTextProvider } from './proposedTextProvider';
 
@@ -78,12 +78,12 @@ export function registerConfigCommands(deps: ConfigCommandDeps): vscode.Disposab
     await editByFile(kind, picked.map((p) => p.server));
   };
 
-  const editByFile = async (kind: EditKind, servers: McpServerConfig[]): Promise<void> => {
+  const editByFile = async (kind: EditKind, servers: McpServerConfig[], options: EditOptions = {}): Promise<void> => {
     if (kind === 'wrap') await install().catch((e) => deps.log(`launcher: ${(e as Error).message}`));
     const byFile = new Map<string, string[]>();
     for (const s of servers) byFile.set(s.file, [...(byFile.get(s.file) ?? []), s.name]);
     for (const [file, names] of byFile) {
-      await editServersWithDiff(kind, file, names, editDeps);
+      await editServersWithDiff(kind, file, names, editDeps, options);
     }
   };
 
@@ -120,8 +120,13 @@ export function registerConfigCommands(deps: ConfigCommandDeps): vscode.Disposab
     vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposed),
     vscode.commands.registerCommand(CONFIG_COMMAND_IDS.wrapServers, () => pickAndEdit('wrap')),
     vscode.commands.registerCommand(CONFIG_COMMAND_IDS.unwrapServers, () => pickAndEdit('unwrap')),
-    vscode.commands.registerCommand(CONFIG_COMMAND_IDS.wrapServer, (node?: ServerNode) => (node?.config ? editByFile('wrap', [node.config]) : pickAndEdit('wrap'))),
-    vscode.commands.registerCommand(CONFIG_COMMAND_IDS.unwrapServer, (node?: ServerNode) => (node?.config ? editByFile('unwrap', [node.config]) : pickAndEdit('unwrap'))),
+    // The second argument is for tests and scripts: `{ confirm: false }` applies after showing the diff.
+    vscode.commands.registerCommand(CONFIG_COMMAND_IDS.wrapServer, (node?: ServerNode, options?: EditOptions) =>
+      node?.config ? editByFile('wrap', [node.config], options) : pickAndEdit('wrap'),
+    ),
+    vscode.commands.registerCommand(CONFIG_COMMAND_IDS.unwrapServer, (node?: ServerNode, options?: EditOptions) =>
+      node?.config ? editByFile('unwrap', [node.config], options) : pickAndEdit('unwrap'),
+    ),
     vscode.commands.registerCommand(CONFIG_COMMAND_IDS.copyShimSnippet, copySnippet),
     vscode.commands.registerCommand(CONFIG_COMMAND_IDS.checkSetup, () => checkSetup({ codexHome: deps.codexHome, configFiles, launcherTarget, installLauncher: install, log: deps.log })),
     vscode.commands.registerCommand(CONFIG_COMMAND_IDS.installLauncher, async () => {

@@ -26,8 +26,13 @@ export interface EditDeps {
   log(message: string): void;
 }
 
+export interface EditOptions {
+  /** false: apply after showing the diff, without the modal question (integration tests, scripts). */
+  confirm?: boolean;
+}
+
 /** Edits one file. Returns true when it was written. */
-export async function editServersWithDiff(kind: EditKind, file: string, names: readonly string[], deps: EditDeps): Promise<boolean> {
+export async function editServersWithDiff(kind: EditKind, file: string, names: readonly string[], deps: EditDeps, options: EditOptions = {}): Promise<boolean> {
   const snapshot = await readConfigSnapshot(file);
   const launcher = launcherPath(deps.codexHome());
   const shimCommand = fs.existsSync(launcher) ? launcher : SHIM_COMMAND_NAME;
@@ -54,11 +59,14 @@ export async function editServersWithDiff(kind: EditKind, file: string, names: r
   try {
     await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(file), proposedUri, `${path.basename(file)} ↔ ${kind === 'wrap' ? 'wrapped' : 'unwrapped'} (${changed.join(', ')})`, { preview: true });
     const apply = kind === 'wrap' ? 'Wrap' : 'Unwrap';
-    const choice = await vscode.window.showInformationMessage(
-      `${apply} ${changed.join(', ')} in ${file}? Only their command and args change; the old file is kept as config.toml.bak.`,
-      { modal: true },
-      apply,
-    );
+    const choice =
+      options.confirm === false
+        ? apply
+        : await vscode.window.showInformationMessage(
+            `${apply} ${changed.join(', ')} in ${file}? Only their command and args change; the old file is kept as config.toml.bak.`,
+            { modal: true },
+            apply,
+          );
     if (choice !== apply) {
       return false;
     }
