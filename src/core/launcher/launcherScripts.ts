@@ -14,8 +14,6 @@ export interface LauncherTarget {
   shimPath: string;
   /** The editor's executable, run as Node with ELECTRON_RUN_AS_NODE=1 when PATH has no good node. */
   editorRuntime?: string;
-  /** A `node` already checked to be new enough: the launcher skips the version check for it. */
-  trustedNode?: string;
   /** Written into the header, to tell which extension version wrote it. */
   version: string;
 }
@@ -36,14 +34,14 @@ export function posixLauncher(t: LauncherTarget): string {
 # starts, so it always runs the shim of the installed extension. Edits are overwritten.
 SHIM=${shQuote(t.shimPath)}
 EDITOR_RUNTIME=${shQuote(t.editorRuntime ?? '')}
-TRUSTED_NODE=${shQuote(t.trustedNode ?? '')}
 
 if [ -f "$SHIM" ]; then
-  NODE=$(command -v node 2>/dev/null)
-  if [ -n "$NODE" ]; then
-    if [ "$NODE" = "$TRUSTED_NODE" ] || "$NODE" -e 'process.exit(+process.versions.node.split(".")[0] < ${MIN_NODE_MAJOR} ? 1 : 0)' 2>/dev/null; then
-      exec "$NODE" "$SHIM" "$@"
-    fi
+  # \`node --version\` answers before Node boots its JavaScript side: ~1 ms, not the ~40 ms of a script.
+  NODE_VERSION=$(node --version 2>/dev/null)
+  NODE_MAJOR=\${NODE_VERSION#v}
+  NODE_MAJOR=\${NODE_MAJOR%%.*}
+  if [ -n "$NODE_MAJOR" ] && [ "$NODE_MAJOR" -ge ${MIN_NODE_MAJOR} ] 2>/dev/null; then
+    exec node "$SHIM" "$@"
   fi
   if [ -n "$EDITOR_RUNTIME" ] && [ -x "$EDITOR_RUNTIME" ]; then
     ELECTRON_RUN_AS_NODE=1 exec "$EDITOR_RUNTIME" "$SHIM" "$@"
@@ -86,10 +84,11 @@ export function windowsLauncher(t: LauncherTarget): string {
     `set "SHIM=${cmdQuote(t.shimPath)}"`,
     `set "EDITOR_RUNTIME=${cmdQuote(t.editorRuntime ?? '')}"`,
     'if not exist "%SHIM%" goto failopen',
-    'where node >nul 2>nul',
-    'if errorlevel 1 goto editor',
-    `node -e "process.exit(+process.versions.node.split('.')[0] < ${MIN_NODE_MAJOR} ? 1 : 0)" >nul 2>nul`,
-    'if errorlevel 1 goto editor',
+    'set "NODE_MAJOR="',
+    'for /f "tokens=1 delims=." %%v in (\'node --version 2^>nul\') do set "NODE_MAJOR=%%v"',
+    'if not defined NODE_MAJOR goto editor',
+    'set "NODE_MAJOR=%NODE_MAJOR:v=%"',
+    `if %NODE_MAJOR% LSS ${MIN_NODE_MAJOR} goto editor`,
     'node "%SHIM%" %*',
     'exit /b %ERRORLEVEL%',
     ':editor',

@@ -41,8 +41,7 @@ export function registerConfigCommands(deps: ConfigCommandDeps): vscode.Disposab
   const proposed = new ProposedTextProvider();
   const editDeps = { codexHome: deps.codexHome, proposed, onDidWrite: deps.onDidWriteConfig, log: deps.log };
   const configFiles = (): string[] => codexConfigFiles(deps.codexHome(), (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
-  let target: Promise<LauncherTarget> | undefined;
-  const launcherTarget = (): Promise<LauncherTarget> => (target ??= launcherTargetFor(deps.extensionPath, deps.version));
+  const launcherTarget = async (): Promise<LauncherTarget> => launcherTargetFor(deps.extensionPath, deps.version);
   const install = async (): Promise<void> => {
     const result = await installLauncher(deps.codexHome(), await launcherTarget());
     if (result.written.length > 0) deps.log(`launcher written: ${result.written.join(', ')}`);

@@ -22,13 +22,18 @@ interface Run {
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin stays open, as Codex keeps it: the server ends the run by exiting on its own (a closed
+    // stdin would make the shim stop the server).
+    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      child.stdin.destroy();
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -40,7 +45,7 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run>
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'launcher-'));
     codexHome = path.join(root, '.codex');
     fs.mkdirSync(codexHome);
-    env = { PATH: process.env.PATH, HOME: root, CODEX_HOME: codexHome, CODEX_THREAD_SHIM_GRACE_MS: '200' };
+    env = { PATH: process.env.PATH, HOME: root, CODEX_HOME: codexHome };
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -81,8 +86,8 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run>
   it('skips a node older than 20 on PATH for the editor runtime', async () => {
     const oldNodeDir = path.join(root, 'old-node');
     fs.mkdirSync(oldNodeDir);
-    // Answers the version check as Node 18 would (exit 1) and would fail loudly if used for the shim.
-    fs.writeFileSync(path.join(oldNodeDir, 'node'), '#!/bin/sh\nif [ "$1" = "-e" ]; then exit 1; fi\necho old node used >&2; exit 99\n', { mode: 0o755 });
+    // Answers --version as Node 18 does, and fails loudly if used to run the shim.
+    fs.writeFileSync(path.join(oldNodeDir, 'node'), '#!/bin/sh\nif [ "$1" = "--version" ]; then echo v18.20.4; exit 0; fi\necho old node used >&2; exit 99\n', { mode: 0o755 });
     const fakeEditor = path.join(root, 'code');
     fs.writeFileSync(fakeEditor, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} "$@"\n`, { mode: 0o755 });
     const { path: launcher } = await installLauncher(codexHome, target({ editorRuntime: fakeEditor }));
