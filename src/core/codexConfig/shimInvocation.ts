@@ -22,9 +22,13 @@ export function baseName(command: string): string {
   return base.replace(/\.(exe|cmd|bat|com)$/i, '') || command;
 }
 
+/**
+ * The shim's script as `node` runs it: `.../codex-thread-shim[.js]`, or the bundle `.../dist/shim.js`
+ * (the extension's or a clone's). A `shim.js` elsewhere is somebody else's program.
+ */
 function isShimProgram(p: string): boolean {
   const base = baseName(p).replace(/\.[cm]?js$/i, '');
-  return base === SHIM_COMMAND_NAME || base === 'shim';
+  return base === SHIM_COMMAND_NAME || /(^|[\\/])dist[\\/]shim\.js$/.test(p);
 }
 
 /**
@@ -36,7 +40,7 @@ export function parseShimInvocation(command: string, args: readonly string[]): S
   const base = baseName(command);
   if (base === SHIM_COMMAND_NAME) {
     start = 0;
-  } else if (/^node(js)?$/i.test(base) && args.length > 0 && isShimProgram(args[0])) {
+  } else if (/^node(js)?$/i.test(base) && args.length > 0 && isShimProgram(args[0]) && args.includes('--')) {
     start = 1;
   } else if (base === 'npx' && args.slice(0, 3).includes(SHIM_COMMAND_NAME)) {
     start = args.indexOf(SHIM_COMMAND_NAME) + 1;

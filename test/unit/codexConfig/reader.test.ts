@@ -103,6 +103,9 @@ args = ["--", "srv.exe"]
 [mcp_servers.plain]
 command = "node"
 args = ["server.js", "--", "x"]
+[mcp_servers.other_shim]
+command = "node"
+args = ["/opt/tools/shim.js", "--port", "3"]
 `);
     assert.deepEqual(s.launcher.inner, { command: 'npx', args: ['-y', '@x/server'] });
     assert.deepEqual(s.named.inner, { command: 'uvx', args: ['srv'] });
@@ -110,6 +113,7 @@ args = ["server.js", "--", "x"]
     assert.deepEqual(s.cmd.inner, { command: 'srv.exe', args: [] });
     assert.equal(s.plain.wrapped, false);
     assert.equal(s.plain.inner, undefined);
+    assert.equal(s.other_shim.wrapped, false, "somebody else's shim.js is not ours");
   });
 
   it('reports a syntax error with its 1-based line and column and no servers', () => {
