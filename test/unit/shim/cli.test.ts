@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { DEFAULT_WAIT_MS, parseArgs, type CliResult } from '../../../src/shim/cli';
+import { unifiedDiff } from '../../../src/shim/commands/unifiedDiff';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -138,5 +139,30 @@ describe('config subcommands (wrap, unwrap, status) from the command line', () =
     const servers = report.configs[0].servers.map((s: { name: string; wrapped: boolean; transport: string }) => [s.name, s.wrapped, s.transport]);
     assert.deepEqual(servers, [['notes', true, 'stdio'], ['web', false, 'http']]);
     assert.equal(report.launcher.state, 'missing');
+  });
+});
+
+describe('unified diff of --dry-run', () => {
+  it('is a patch that `patch` applies to give the new text (several hunks, a missing final newline)', function () {
+    if (spawnSync('patch', ['--version']).status !== 0) this.skip();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-'));
+    try {
+      const lines = Array.from({ length: 40 }, (_, i) => `line ${i}`);
+      const oldText = lines.join('\n');
+      const changed = [...lines];
+      changed[2] = 'changed 2';
+      changed.splice(20, 1, 'a', 'b');
+      changed[39] = 'last changed';
+      const newText = changed.join('\n') + '\n';
+      const diff = unifiedDiff(oldText, newText, 'a/config.toml', 'b/config.toml');
+      assert.equal((diff.match(/^@@ /gm) ?? []).length, 3);
+      fs.writeFileSync(path.join(dir, 'config.toml'), oldText);
+      fs.writeFileSync(path.join(dir, 'x.diff'), diff);
+      const r = spawnSync('patch', ['-p1', '-i', 'x.diff'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.equal(fs.readFileSync(path.join(dir, 'config.toml'), 'utf8'), newText);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
