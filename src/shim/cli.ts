@@ -60,6 +60,11 @@ Options:
   --version                     print the version and exit
   --help                        print this help and exit
 
+Config commands (see \`codex-thread-shim wrap --help\`):
+  codex-thread-shim wrap <server>... | --all     put the shim in front of servers
+  codex-thread-shim unwrap <server>... | --all   take it out again
+  codex-thread-shim status                       servers, launcher, Codex version
+
 Exit status: the server's own status (128+n when it is killed by signal n);
 126 the command is not executable, 127 it is not found; 1 unresolved with
 --if-unresolved fail; 2 usage error. Only the server writes to stdout.`;

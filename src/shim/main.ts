@@ -9,6 +9,7 @@ import { resolveStoreRoot } from '../core/store/storeLocation';
 import { processInspectorFor } from '../core/resolution/processInfo';
 import { resolveThreadAtStartup } from '../core/resolution/resolveThreadAtStartup';
 import { withTimeout } from './bindingSink';
+import { isConfigSubcommand, runConfigSubcommand } from './commands';
 import { runShim, type ShimResolver } from './run';
 import { StoreBindingSink } from './storeBindingSink';
 
@@ -59,27 +60,39 @@ async function cleanUpStore(): Promise<void> {
   }
 }
 
-runShim({
-  argv: process.argv.slice(2),
-  scriptPath: process.argv[1],
-  env: process.env,
-  cwd: process.cwd(),
-  version,
-  resolveThread,
-  sink: (reportRecordingProblem) => new StoreBindingSink(() => store, reportRecordingProblem, () => threadCwd),
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  signals: process.platform === 'win32' ? ['SIGINT', 'SIGTERM'] : ['SIGTERM', 'SIGINT', 'SIGHUP'],
-}).then(
-  async (status) => {
-    await cleanUpStore();
-    // process.exit drops pipe writes still queued: wait for stdout and stderr to take them first.
-    await Promise.race([Promise.all([stderrWrite(''), new Promise((r) => process.stdout.write('', r))]), new Promise((r) => setTimeout(r, 2000).unref())]);
-    process.exit(status);
-  },
-  async (e: unknown) => {
-    await stderrWrite(`codex-thread-shim: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(70);
-  },
-);
+// `wrap`, `unwrap`, `status`: config.toml commands for a person at a terminal (./commands).
+if (isConfigSubcommand(process.argv[2])) {
+  void runConfigSubcommand(process.argv.slice(2), process.env, process.cwd(), process).then((status) => {
+    process.exitCode = status;
+  });
+} else {
+  relay();
+}
+
+/** The relay form: `codex-thread-shim [options] -- <command> [args...]`. */
+function relay(): void {
+  runShim({
+    argv: process.argv.slice(2),
+    scriptPath: process.argv[1],
+    env: process.env,
+    cwd: process.cwd(),
+    version,
+    resolveThread,
+    sink: (reportRecordingProblem) => new StoreBindingSink(() => store, reportRecordingProblem, () => threadCwd),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signals: process.platform === 'win32' ? ['SIGINT', 'SIGTERM'] : ['SIGTERM', 'SIGINT', 'SIGHUP'],
+  }).then(
+    async (status) => {
+      await cleanUpStore();
+      // process.exit drops pipe writes still queued: wait for stdout and stderr to take them first.
+      await Promise.race([Promise.all([stderrWrite(''), new Promise((r) => process.stdout.write('', r))]), new Promise((r) => setTimeout(r, 2000).unref())]);
+      process.exit(status);
+    },
+    async (e: unknown) => {
+      await stderrWrite(`codex-thread-shim: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exit(70);
+    },
+  );
+}

@@ -42,7 +42,7 @@ command.ignored = 1
     assert.equal(byName['dotted.name'].enabled, false);
     assert.deepEqual(byName.inline.args, ['--name', 'ié', '--', 'uvx', 'thing']);
     assert.equal(byName.inline.command, 'codex-thread-shim');
-    assert.deepEqual(byName.other, { name: 'other', command: 'x', args: ['--', 'y'] });
+    assert.deepEqual(byName.other, { name: 'other', command: 'x', args: ['--', 'y'], enabled: true });
   });
 
   it('gives up quietly on text it cannot read', () => {

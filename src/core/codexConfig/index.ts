@@ -1,0 +1,9 @@
+// Codex's config.toml: reading the MCP servers it configures (and, in later steps, editing them).
+export type { CodexConfigFile, ConfigProblem, McpServerConfig } from './types';
+export { parseCodexConfig, readCodexConfigFile } from './readConfig';
+export { codexConfigFiles } from './configFiles';
+export { parseShimInvocation, SHIM_COMMAND_NAME } from './shimInvocation';
+export { wrapServersInText, unwrapServersInText, tomlString } from './editServers';
+export type { EditPlan, ServerEditOutcome, ServerSelection, SkipReason, WrapOptions } from './editServers';
+export { readConfigSnapshot, writeConfigText, ConfigChangedError, ConfigEncodingError } from './configFileWriter';
+export type { ConfigSnapshot } from './configFileWriter';

@@ -1,0 +1,2 @@
+export { registerConfigCommands, CONFIG_COMMAND_IDS } from './configCommands';
+export type { ConfigCommandDeps } from './configCommands';
