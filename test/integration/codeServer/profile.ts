@@ -69,6 +69,7 @@ export class HarnessProfile {
       'security.workspace.trust.enabled': false,
       'git.enabled': false,
       'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
       // Readable terminal text (.xterm-rows) in a headless browser.
       'terminal.integrated.gpuAcceleration': 'off',
       // Terminals start a login shell that resets PATH; give them the harness's variables again.

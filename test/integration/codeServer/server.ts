@@ -17,6 +17,8 @@ export interface CodeServerOptions {
   extensionsDir: string;
   /** More command-line options, e.g. `['--vscode-option', 'enable-smoke-test-driver']`. */
   extraArgs?: string[];
+  /** Port on 127.0.0.1; default 0: a free one the kernel picks (read back from code-server's log). */
+  port?: number;
   /** How long to wait for the first healthy answer. */
   startTimeoutMs?: number;
 }
@@ -30,7 +32,7 @@ export class CodeServer {
   private constructor(options: CodeServerOptions) {
     const args = [
       options.install.entry,
-      '--bind-addr', '127.0.0.1:0',
+      '--bind-addr', `127.0.0.1:${options.port ?? 0}`,
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
