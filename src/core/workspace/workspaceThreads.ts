@@ -62,7 +62,7 @@ export class WorkspaceThreads {
   private lastLiveness = '';
   private disposed = false;
   private problemList: WorkspaceProblem[] = [];
-  private cached: { liveOnly: boolean; model: WorkspaceModel } | undefined;
+  private readonly cached = new Map<boolean, WorkspaceModel>();
 
   constructor(private readonly o: WorkspaceThreadsOptions) {
     this.normFolders = o.folders.map((f) => this.normalize(f.path));
@@ -116,10 +116,9 @@ export class WorkspaceThreads {
 
   /** What the Threads view shows now. */
   model(liveOnly = false): WorkspaceModel {
-    if (this.cached?.liveOnly !== liveOnly) {
-      this.cached = {
-        liveOnly,
-        model: buildWorkspaceModel({
+    let model = this.cached.get(liveOnly);
+    if (!model) {
+      model = buildWorkspaceModel({
           folders: this.o.folders,
           threads: [...this.threads.values()],
           contexts: [...this.contexts.values()],
@@ -128,10 +127,10 @@ export class WorkspaceThreads {
           liveOnly,
           isAlive: this.o.isAlive,
           normalize: (p) => this.normalize(p),
-        }),
-      };
+      });
+      this.cached.set(liveOnly, model);
     }
-    return this.cached.model;
+    return model;
   }
 
   dispose(): void {
@@ -297,7 +296,7 @@ export class WorkspaceThreads {
 
   /** Something changed: drop the cached model and tell the listeners (batched). */
   private changed(): void {
-    this.cached = undefined;
+    this.cached.clear();
     this.updateLivenessTimer();
     if (this.disposed || this.emitTimer) {
       return;
