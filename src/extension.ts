@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { ContextStore } from './core/store/contextStore';
 import { CodexViews } from './ui/codexViews';
+import { ExtensionLog } from './ui/log';
 import { registerBindingCommands } from './ui/commands/bindingCommands';
 import { registerThreadCommands } from './ui/commands/threadCommands';
 import { registerViewCommands } from './ui/commands/viewCommands';
@@ -14,7 +15,7 @@ import { ThreadsSession } from './ui/threadsSession';
 
 export function activate(context: vscode.ExtensionContext): CodexThreadContextApi {
   const started = Date.now();
-  const log = vscode.window.createOutputChannel('Codex Thread Context', { log: true });
+  const log = new ExtensionLog();
   const session = new ThreadsSession(log);
   const configs = new CodexConfigFiles(log);
   const docs = new ReadOnlyDocuments(log);
@@ -48,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): CodexThreadContextAp
   );
   void configs.use(session.settings.codexHome, folders());
   void session.start().then(() => log.info(`activated in ${Date.now() - started} ms`));
-  return createApi(views);
+  return createApi(views, log);
 }
 
 export function deactivate(): void {

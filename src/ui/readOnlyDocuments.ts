@@ -2,6 +2,7 @@
 // server's stderr tail. A document of this scheme follows appends while it is open.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { Log } from './log';
 
 export const READ_ONLY_SCHEME = 'codex-thread-context-file';
 const MAX_BYTES = 32 * 1024 * 1024;
@@ -12,7 +13,7 @@ export class ReadOnlyDocuments implements vscode.TextDocumentContentProvider, vs
   private readonly watchers = new Map<string, fs.FSWatcher>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly log: Log) {
     this.disposables.push(
       this.changed,
       vscode.workspace.registerTextDocumentContentProvider(READ_ONLY_SCHEME, this),

@@ -1,6 +1,7 @@
 // The data of one window's views for the current settings and workspace folders: discovery, the
 // context store and the workspace model over them. Rebuilt when either changes.
 import * as vscode from 'vscode';
+import type { Log } from './log';
 import { CodexThreadDiscovery } from '../core/discovery/discovery';
 import { ContextStore } from '../core/store/contextStore';
 import { WorkspaceThreads } from '../core/workspace/workspaceThreads';
@@ -18,7 +19,7 @@ export class ThreadsSession implements vscode.Disposable {
   private storeNotices: Notice[] = [];
   private starting: Promise<void> | undefined;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly log: Log) {
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.restart('workspace folders changed')),
       vscode.workspace.onDidChangeConfiguration((e) => {

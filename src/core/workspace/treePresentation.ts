@@ -43,6 +43,23 @@ const RESOLUTION_TEXT: Record<Resolution, string> = {
   unresolved: 'not found',
 };
 
+/** Short forms for the description (the tooltip says it in full). */
+const RESOLUTION_SHORT: Record<Resolution, string> = {
+  env: 'env',
+  'parent-open-files': 'open files',
+  'live-locks': 'lock files',
+  extension: 'extension',
+  'per-call': 'per call',
+  unresolved: 'unresolved',
+};
+
+const MAX_LABEL = 40;
+
+/** Long titles would hide the description (who started it, when): VS Code cuts the row's end. */
+function shortLabel(label: string): string {
+  return label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1).trimEnd()}…` : label;
+}
+
 export function bindingIcon(b: BindingView): ItemIcon {
   if (b.flag) {
     return { id: 'warning', color: 'list.warningForeground' };
@@ -56,7 +73,7 @@ export function bindingIcon(b: BindingView): ItemIcon {
 export function threadPresentation(t: ThreadView): ItemPresentation {
   const flagged = t.bindings.some((b) => b.flag);
   return {
-    label: t.label,
+    label: shortLabel(t.label),
     description: t.description,
     icon: t.live ? { id: 'circle-filled', color: 'charts.green' } : { id: 'circle-outline', color: 'disabledForeground' },
     contextValue: `thread.${t.live ? 'live' : 'ended'}${t.rolloutPath ? '.transcript' : ''}${t.contextFile ? '.context' : ''}${flagged ? '.flagged' : ''}`,
@@ -73,13 +90,13 @@ export function bindingPresentation(b: BindingView, now: number): ItemPresentati
     parts.push(`duplicate of pid ${b.duplicateOfShimPid}`);
   }
   parts.push(b.stateText);
+  parts.push(`${r.callCount} ${r.callCount === 1 ? 'call' : 'calls'}`);
   const pid = r.serverPid ?? r.shimPid;
   if (b.processAlive || b.state === 'starting') {
     parts.push(`pid ${pid}`);
   }
-  parts.push(`${r.callCount} ${r.callCount === 1 ? 'call' : 'calls'}`);
   if (b.state !== 'exited' && b.state !== 'replaced') {
-    parts.push(`via ${RESOLUTION_TEXT[r.resolvedBy] ?? r.resolvedBy}`);
+    parts.push(`via ${RESOLUTION_SHORT[r.resolvedBy] ?? r.resolvedBy}`);
   }
   return {
     label: r.server,
@@ -96,7 +113,7 @@ export function serverPresentation(s: McpServerConfig, liveThreads: number, code
   let icon: ItemIcon;
   let contextValue: string;
   if (s.transport === 'http') {
-    parts.push('remote (HTTP), not wrapped by a local shim');
+    parts.push('remote (HTTP)');
     icon = { id: 'globe', color: 'disabledForeground' };
     contextValue = 'mcpServer.remote';
   } else if (s.wrapped) {
@@ -104,7 +121,7 @@ export function serverPresentation(s: McpServerConfig, liveThreads: number, code
     icon = { id: 'plug', color: 'charts.green' };
     contextValue = 'mcpServer.wrapped';
   } else {
-    parts.push('not wrapped: gets no thread id');
+    parts.push('not wrapped');
     icon = { id: 'plug', color: 'disabledForeground' };
     contextValue = 'mcpServer.unwrapped';
   }
@@ -205,7 +222,7 @@ export function bindingTooltip(b: BindingView, now: number): string {
 export function serverTooltip(s: McpServerConfig): string {
   const cmd = s.transport === 'http' ? s.url : [s.command, ...s.args].filter(Boolean).join(' ');
   return (
-    `**${escapeMd(s.name)}** ${s.wrapped ? '(wrapped by codex-thread-shim)' : ''}\n\n` +
+    `**${escapeMd(s.name)}** ${s.transport === 'http' ? '(remote: the shim wraps only local stdio servers)' : s.wrapped ? '(wrapped by codex-thread-shim: it gets the thread id)' : '(not wrapped: it gets no thread id)'}\n\n` +
     rows([
       ['Config', `${code(s.file)} line ${s.line}`],
       ['Command', cmd ? code(cmd) : undefined],

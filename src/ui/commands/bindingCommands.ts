@@ -1,6 +1,7 @@
 // Commands on an MCP server binding: show the server's stderr tail, stop an orphaned or
 // duplicate server's process tree (after the user confirms).
 import * as vscode from 'vscode';
+import type { Log } from '../log';
 import { bindingProcessTree, stopProcesses } from '../../core/workspace/processTree';
 import type { CodexViews } from '../codexViews';
 import type { ReadOnlyDocuments } from '../readOnlyDocuments';
@@ -8,7 +9,7 @@ import type { ThreadsSession } from '../threadsSession';
 import type { UiNode } from '../tree/uiNode';
 import { pickBinding } from './pickTarget';
 
-export function registerBindingCommands(views: CodexViews, session: ThreadsSession, docs: ReadOnlyDocuments, log: vscode.LogOutputChannel): vscode.Disposable[] {
+export function registerBindingCommands(views: CodexViews, session: ThreadsSession, docs: ReadOnlyDocuments, log: Log): vscode.Disposable[] {
   const model = () => views.model(false);
   return [
     vscode.commands.registerCommand('codexThreadContext.showServerStderr', async (node?: UiNode) => {

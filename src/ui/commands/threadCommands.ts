@@ -1,12 +1,13 @@
 // Commands on a thread: copy its id, open its transcript or context file, resume it in a terminal.
 import * as vscode from 'vscode';
+import type { Log } from '../log';
 import { isThreadId } from '../../core/threadId';
 import type { CodexViews } from '../codexViews';
 import type { ReadOnlyDocuments } from '../readOnlyDocuments';
 import type { UiNode } from '../tree/uiNode';
 import { pickThread } from './pickTarget';
 
-export function registerThreadCommands(views: CodexViews, docs: ReadOnlyDocuments, log: vscode.LogOutputChannel): vscode.Disposable[] {
+export function registerThreadCommands(views: CodexViews, docs: ReadOnlyDocuments, log: Log): vscode.Disposable[] {
   const model = () => views.model(false);
   return [
     vscode.commands.registerCommand('codexThreadContext.copyThreadId', async (node?: UiNode) => {

@@ -1,6 +1,7 @@
 // Commands on the views themselves: refresh, live only / all, reveal a row in the other view,
 // and the small helpers rows and welcome content link to.
 import * as vscode from 'vscode';
+import type { Log } from '../log';
 import type { CodexConfigFiles } from '../servers/codexConfigFiles';
 import type { CodexViews } from '../codexViews';
 import type { ThreadsSession } from '../threadsSession';
@@ -10,7 +11,7 @@ export function registerViewCommands(
   views: CodexViews,
   session: ThreadsSession,
   configs: CodexConfigFiles,
-  log: vscode.LogOutputChannel,
+  log: Log,
   extensionUri: vscode.Uri,
 ): vscode.Disposable[] {
   const reloadConfigs = (): Promise<void> => configs.use(session.settings.codexHome, (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));

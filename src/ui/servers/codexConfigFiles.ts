@@ -1,19 +1,20 @@
 // The config.toml files Codex reads for this workspace, read with the config reader and read
 // again when one of them is created, changed or deleted (file-system events, no polling).
-import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Log } from '../log';
 import { codexConfigFiles, readCodexConfigFile } from '../../core/codexConfig';
 import type { CodexConfigFile } from '../../core/codexConfig/types';
+import { FilesWatcher } from '../../core/workspace/filesWatcher';
 
 export class CodexConfigFiles implements vscode.Disposable {
   private files: CodexConfigFile[] = [];
-  private watchers: vscode.Disposable[] = [];
+  private watcher: FilesWatcher | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private loading: Promise<void> | undefined;
   private reported = new Map<string, string>();
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly log: Log) {}
 
   get current(): readonly CodexConfigFile[] {
     return this.files;
@@ -21,15 +22,9 @@ export class CodexConfigFiles implements vscode.Disposable {
 
   /** Watches and reads the files for this Codex home and these folders (again, when they change). */
   use(codexHome: string, folders: readonly string[]): Promise<void> {
-    for (const w of this.watchers) {
-      w.dispose();
-    }
+    this.watcher?.dispose();
     const paths = codexConfigFiles(codexHome, folders);
-    this.watchers = paths.map((file) => {
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-      const reload = (): void => void this.load(paths);
-      return vscode.Disposable.from(w, w.onDidChange(reload), w.onDidCreate(reload), w.onDidDelete(reload));
-    });
+    this.watcher = new FilesWatcher(paths, () => void this.load(paths));
     return this.load(paths);
   }
 
@@ -69,9 +64,7 @@ export class CodexConfigFiles implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const w of this.watchers) {
-      w.dispose();
-    }
+    this.watcher?.dispose();
     this.changed.dispose();
   }
 }
