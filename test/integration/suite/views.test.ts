@@ -122,6 +122,24 @@ describe('views: Threads and MCP Servers', function () {
     assert.notEqual(exited.icon, 'pass');
   });
 
+  it('shows a binding restarted with the right id (a yellow restart icon, the correction in its tooltip) when the server was started with another thread id', async () => {
+    const wrongId = '01900000-0000-7000-8000-00000000dead';
+    codex = await HarnessCodex.start({
+      turns: [{ callTool: { server: 'probe', tool: 'whoami' }, thenText: 'done' }],
+      // The shim takes CODEX_THREAD_ID from its environment as is: the first call names the real thread.
+      servers: (h) => ({ probe: h.wrappedProbe('probe', { env: { CODEX_THREAD_ID: wrongId } }) }),
+    });
+    app = await codex.appServer();
+    const thread = await app.threadStart();
+    await app.waitForMcpServerReady(thread.id, 'probe');
+    await app.runTurn(thread.id, 'call whoami');
+    const binding = await waitForView('threads', (nodes) => threadRow(nodes, thread.id)?.children.find((c) => c.label === 'probe' && c.contextValue?.startsWith('binding.restarted')), 'the restarted binding');
+    assert.equal(binding.icon, 'debug-restart');
+    assert.equal(binding.iconColor, 'charts.yellow');
+    assert.match(binding.description ?? '', /^restarted with the right id · 1 call/);
+    assert.ok(binding.tooltip?.includes(wrongId) && binding.tooltip.includes(thread.id), 'the tooltip shows the correction from → to');
+  });
+
   it('shows a codex exec thread of the workspace after it ended, but not one that ran in another folder', async () => {
     codex = await HarnessCodex.start({ defaultText: 'done' });
     const outside = path.join(codex.home.root, 'elsewhere');
