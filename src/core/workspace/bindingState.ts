@@ -20,7 +20,7 @@ export interface BindingStatusView {
   rawStatus: string;
   /** The shim is alive and the record does not say it ended. */
   shimAlive: boolean;
-  /** The server process still exists (by pid), whatever the record says. */
+  /** The server process still exists (by pid); checked only for a lost binding, else false. */
   serverAlive: boolean;
 }
 
@@ -28,13 +28,14 @@ export type IsAlive = (pid: number) => boolean;
 
 export function bindingStatus(b: McpBinding, isAlive: IsAlive = isProcessAlive): BindingStatusView {
   const raw = String((b as { status: unknown }).status);
-  const shimRuns = Number.isInteger(b.shimPid) && b.shimPid > 0 && isAlive(b.shimPid);
-  const serverRuns = b.serverPid !== undefined && b.serverPid > 0 && isAlive(b.serverPid);
+  // Pids are checked only where the answer matters: a running record's shim, a lost one's server.
+  const shimRuns = (): boolean => Number.isInteger(b.shimPid) && b.shimPid > 0 && isAlive(b.shimPid);
+  const serverRuns = (): boolean => b.serverPid !== undefined && b.serverPid > 0 && isAlive(b.serverPid);
   switch (raw) {
     case 'starting':
     case 'running': {
-      if (!shimRuns) {
-        return { state: 'lost', rawStatus: raw, shimAlive: false, serverAlive: serverRuns };
+      if (!shimRuns()) {
+        return { state: 'lost', rawStatus: raw, shimAlive: false, serverAlive: serverRuns() };
       }
       let state: BindingState = raw;
       if (b.resolvedBy === 'unresolved') {
@@ -42,16 +43,16 @@ export function bindingStatus(b: McpBinding, isAlive: IsAlive = isProcessAlive):
       } else if (raw === 'running' && b.corrections.some((c) => c.action === 'restart')) {
         state = 'restarted';
       }
-      return { state, rawStatus: raw, shimAlive: true, serverAlive: serverRuns };
+      return { state, rawStatus: raw, shimAlive: true, serverAlive: false };
     }
     case 'restarted':
-      return { state: 'replaced', rawStatus: raw, shimAlive: false, serverAlive: serverRuns };
+      return { state: 'replaced', rawStatus: raw, shimAlive: false, serverAlive: false };
     case 'exited':
-      return { state: 'exited', rawStatus: raw, shimAlive: false, serverAlive: serverRuns };
+      return { state: 'exited', rawStatus: raw, shimAlive: false, serverAlive: false };
     default: {
       // A newer shim's status ('failed', ...): trust an end time if there is one, else the pid.
       const ended = b.endedAt !== undefined || b.exitCode !== undefined || b.exitSignal !== undefined;
-      return { state: 'unknown', rawStatus: raw, shimAlive: !ended && shimRuns, serverAlive: serverRuns };
+      return { state: 'unknown', rawStatus: raw, shimAlive: !ended && shimRuns(), serverAlive: false };
     }
   }
 }

@@ -5,6 +5,7 @@
 import type { CodexThread } from '../discovery/types';
 import type { McpBinding, StartedBy, ThreadContext } from '../store/threadContext';
 import { isSameOrInside, normalizeCwd } from '../store/workspaceKey';
+import { isProcessAlive } from '../processAlive';
 import { uuidV7Time } from '../threadId';
 import { bindingStatus, describeState, type BindingState, type IsAlive } from './bindingState';
 import { relativeTime } from './relativeTime';
@@ -102,7 +103,17 @@ const DAY_MS = 86_400_000;
 
 export function buildWorkspaceModel(input: ModelInput): WorkspaceModel {
   const normalize = input.normalize ?? normalizeCwd;
-  const isAlive = input.isAlive;
+  // One check per pid per build (a shim's pid is in every binding it recorded).
+  const alive = new Map<number, boolean>();
+  const check = input.isAlive ?? isProcessAlive;
+  const isAlive: IsAlive = (pid) => {
+    let v = alive.get(pid);
+    if (v === undefined) {
+      v = check(pid);
+      alive.set(pid, v);
+    }
+    return v;
+  };
   const folders = input.folders.map((f) => ({ ref: f, norm: normalize(f.path) }));
   const folderOf = (cwd: string | undefined): WorkspaceFolderRef | undefined => {
     if (!cwd) {
@@ -207,7 +218,7 @@ function threadView(
   cwd: string,
   ctx: ContextFileEntry | undefined,
   t: CodexThread | undefined,
-  isAlive: IsAlive | undefined,
+  isAlive: IsAlive,
 ): ThreadView {
   const info = ctx?.context.thread;
   const bindings: BindingView[] = (ctx?.context.bindings ?? []).map((record) => {
@@ -219,7 +230,7 @@ function threadView(
       stateText: describeState(record, s),
       rawStatus: s.rawStatus,
       // A server outliving its lost shim still runs; after a recorded exit the pid may be reused.
-      processAlive: s.shimAlive || (s.state === 'lost' && s.serverAlive),
+      processAlive: s.shimAlive || s.serverAlive,
       record,
       contextFile: ctx?.file,
     };

@@ -87,7 +87,10 @@ export class WorkspaceThreads {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  /** Loads everything and starts listening to discovery and the store. */
+  /**
+   * Loads everything (the views can render as soon as the first change notification fires), then
+   * starts listening to discovery and the store, and takes in what changed in between.
+   */
   async start(): Promise<void> {
     this.discoverySub = this.o.discovery.onDidChange((e) => this.track(this.onThread(e.thread, e.type)));
     this.storeWatcher = this.o.store.watch(this.o.storeWatch);
@@ -97,6 +100,32 @@ export class WorkspaceThreads {
       this.o.discovery.watch().catch((err: Error) => this.o.logger.warn(`discovery: cannot watch ${this.codexHome}: ${err.message}`)),
       this.storeWatcher.start().catch((err: Error) => this.o.logger.warn(`context store: cannot watch ${this.o.store.root}: ${err.message}`)),
     ]);
+    if (!this.disposed) {
+      await this.track(this.catchUp());
+    }
+  }
+
+  /** Threads and files that changed between the first load and the watchers' start. */
+  private async catchUp(): Promise<void> {
+    let changed = false;
+    for (const t of this.o.discovery.current()) {
+      const known = this.threads.get(t.id);
+      if (!known || known.live !== t.live || known.title !== t.title || known.cwd !== t.cwd) {
+        this.threads.set(t.id, t);
+        changed = true;
+        if (this.writer && this.foldersContaining(t.cwd).length > 0) {
+          await this.sync(t);
+        }
+      }
+    }
+    const before = new Map([...this.contexts].map(([f, e]) => [f, e.context.updatedAt]));
+    await this.loadContexts().catch((err: Error) => this.o.logger.warn(`context store: ${err.message}`));
+    if (this.contexts.size !== before.size || [...this.contexts].some(([f, e]) => before.get(f) !== e.context.updatedAt)) {
+      changed = true;
+    }
+    if (changed) {
+      this.changed();
+    }
   }
 
   /** Reads everything again (the Refresh command). */
@@ -199,7 +228,7 @@ export class WorkspaceThreads {
       this.o.logger.info(p.message);
     }
     this.o.logger.debug(`views: ${this.threads.size} threads known, ${this.contexts.size} context files of this workspace`);
-    this.changed();
+    this.changed(true); // a full load is no burst: show it at once
     if (this.writer) {
       const mine = list.filter((t) => this.foldersContaining(t.cwd).length > 0);
       await forEachLimit(mine, 4, (t) => this.sync(t));
@@ -294,23 +323,33 @@ export class WorkspaceThreads {
     this.changed();
   }
 
-  /** Something changed: drop the cached model and tell the listeners (batched). */
-  private changed(): void {
+  /** Something changed: drop the cached model and tell the listeners (batched, unless `now`). */
+  private changed(now = false): void {
     this.cached.clear();
     this.updateLivenessTimer();
-    if (this.disposed || this.emitTimer) {
+    if (this.disposed) {
       return;
     }
-    this.emitTimer = setTimeout(() => {
+    if (now) {
+      clearTimeout(this.emitTimer);
       this.emitTimer = undefined;
-      for (const l of [...this.listeners]) {
-        try {
-          l();
-        } catch (err) {
-          this.o.logger.warn(`views: a change listener threw: ${(err as Error).message}`);
-        }
-      }
+      this.notify();
+      return;
+    }
+    this.emitTimer ??= setTimeout(() => {
+      this.emitTimer = undefined;
+      this.notify();
     }, this.o.debounceMs ?? 40);
+  }
+
+  private notify(): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l();
+      } catch (err) {
+        this.o.logger.warn(`views: a change listener threw: ${(err as Error).message}`);
+      }
+    }
   }
 
   /**
@@ -318,8 +357,8 @@ export class WorkspaceThreads {
    * runs, its pid is checked now and then; with none running, nothing runs.
    */
   private updateLivenessTimer(): void {
-    const isAlive = this.o.isAlive ?? isProcessAlive;
-    const running = [...this.contexts.values()].some((e) => e.context.bindings.some((b) => bindingStatus(b, isAlive).shimAlive));
+    // By the records alone (no pid checks on every change): the timer's own check looks at pids.
+    const running = [...this.contexts.values()].some((e) => e.context.bindings.some((b) => b.status === 'starting' || b.status === 'running'));
     if (running && !this.livenessTimer && !this.disposed) {
       this.lastLiveness = this.livenessSignature();
       this.livenessTimer = setInterval(() => {
@@ -341,6 +380,9 @@ export class WorkspaceThreads {
     const pids: string[] = [];
     for (const e of this.contexts.values()) {
       for (const b of e.context.bindings) {
+        if (b.status !== 'starting' && b.status !== 'running') {
+          continue;
+        }
         const s = bindingStatus(b, isAlive);
         pids.push(`${b.shimPid}:${s.shimAlive ? 1 : 0}${s.serverAlive ? 1 : 0}`);
       }
