@@ -56,7 +56,7 @@ const RESOLUTION_SHORT: Record<Resolution, string> = {
 const MAX_LABEL = 30;
 
 /** Long titles would hide the description (who started it, when): VS Code cuts the row's end. */
-function shortLabel(label: string): string {
+export function shortLabel(label: string): string {
   return label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1).trimEnd()}…` : label;
 }
 

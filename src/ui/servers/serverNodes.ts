@@ -2,7 +2,7 @@
 // with the live threads each one serves now; a file with a syntax error is one error row.
 import * as path from 'node:path';
 import type { CodexConfigFile } from '../../core/codexConfig/types';
-import { bindingIcon, bindingPresentation, serverPresentation } from '../../core/workspace/treePresentation';
+import { bindingIcon, bindingPresentation, serverPresentation, shortLabel } from '../../core/workspace/treePresentation';
 import type { BindingView, ThreadView, WorkspaceModel } from '../../core/workspace/threadModel';
 import type { UiNode } from '../tree/uiNode';
 
@@ -24,7 +24,7 @@ function servedThreadNodes(serverId: string, served: { thread: ThreadView; bindi
     return {
       id: `${serverId}/${thread.id}/${binding.record.shimPid}`,
       presentation: {
-        label: thread.label,
+        label: shortLabel(thread.label),
         description: b.description,
         icon: bindingIcon(binding),
         contextValue: `servedThread.${binding.state}${binding.flag ? `.${binding.flag}` : ''}${binding.record.stderrLog ? '.stderr' : ''}`,

@@ -2,9 +2,11 @@
 // model) whose MCP server runs behind the built shim. What a user would check: the rows, their
 // states and counts, and that they follow what happens.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { ContextStore } from '../../../src/core/store/contextStore';
 import type { AppServerClient } from '../../support/codexCli';
 import { recordsOf } from '../../support/probeRecords';
 import { HarnessCodex } from '../support/harnessCodex';
@@ -150,6 +152,29 @@ describe('views: Threads and MCP Servers', function () {
     assert.equal(threadRow(await (await api()).snapshot('threads'), other.threadId!), undefined, 'the other folder’s thread is not shown');
     const row = threadRow(await (await api()).snapshot('threads'), mine.threadId!)!;
     assert.match(row.description ?? '', /^exec · ended/);
+  });
+
+  it('flags a server process still alive after its thread ended as an orphan, with a warning icon and the Stop action key', async () => {
+    codex = await HarnessCodex.start({ defaultText: 'done' });
+    const run = await codex.exec('a thread that ends');
+    const id = run.threadId!;
+    await waitForView('threads', (nodes) => threadRow(nodes, id)?.contextValue?.startsWith('thread.ended'), 'the ended thread');
+    // A server process whose shim never recorded its end, as when Codex dies and the server stays.
+    const leftover = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      const store = new ContextStore({ root: path.join(process.env.CODEX_HOME!, 'thread-context') });
+      const file = (await store.findThreadFile(id))!;
+      await store.updateFile(file, (cur) => {
+        cur!.bindings.push({ server: 'leftover', shimPid: leftover.pid!, resolvedBy: 'parent-open-files', status: 'running', startedAt: new Date().toISOString(), callCount: 0, corrections: [] });
+        return cur;
+      });
+      const row = await waitForView('threads', (nodes) => threadRow(nodes, id)?.children.find((c) => c.label === 'leftover'), 'the leftover binding');
+      assert.equal(row.contextValue, 'binding.running.orphan');
+      assert.equal(row.icon, 'warning');
+      assert.match(row.description ?? '', /^orphan: thread unloaded · running/);
+    } finally {
+      leftover.kill('SIGKILL');
+    }
   });
 
   it('copies a thread id, opens its transcript read-only and its context file, and resumes it in a new terminal', async () => {
