@@ -1,6 +1,7 @@
 // Read-only views of files the user must not edit: a thread's transcript (its rollout) and a
 // server's stderr tail. A document of this scheme follows appends while it is open.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Log } from './log';
 
@@ -65,15 +66,21 @@ export class ReadOnlyDocuments implements vscode.TextDocumentContentProvider, vs
     if (this.watchers.has(key)) {
       return;
     }
+    // The folder, not the file: a log that does not exist yet, or is replaced, is still followed.
+    const name = path.basename(file);
     try {
-      const w = fs.watch(file, { persistent: false }, () => this.changed.fire(uri));
+      const w = fs.watch(path.dirname(file), { persistent: false }, (_event, changed) => {
+        if (!changed || String(changed) === name) {
+          this.changed.fire(uri);
+        }
+      });
       w.on('error', () => {
         w.close();
         this.watchers.delete(key);
       });
       this.watchers.set(key, w);
     } catch {
-      // missing file: the content says so
+      // no folder: the content says the file cannot be read
     }
   }
 

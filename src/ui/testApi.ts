@@ -16,6 +16,8 @@ export interface CodexThreadContextApi {
    * `server`); undefined when the view does not show it. An addition to the contract, for tests.
    */
   node(view: 'threads' | 'servers', threadId: string, server?: string): Promise<unknown>;
+  /** Labels of the rows selected in a view (reveal selects). An addition to the contract, for tests. */
+  selection(view: 'threads' | 'servers'): string[];
 }
 
 export function createApi(views: CodexViews, log: ExtensionLog): CodexThreadContextApi {
@@ -26,6 +28,7 @@ export function createApi(views: CodexViews, log: ExtensionLog): CodexThreadCont
       return views.snapshot(view);
     },
     recentLog: () => log.recent(),
+    selection: (view) => (view === 'threads' ? views.threadsView : views.serversView).selection.map((n) => n.presentation.label),
     node: async (view, threadId, server) => {
       await views.whenIdle();
       const provider = view === 'threads' ? views.threads : views.servers;

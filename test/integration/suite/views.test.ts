@@ -27,6 +27,7 @@ interface Api {
   snapshot(view: 'threads' | 'servers'): Promise<SnapNode[]>;
   recentLog(): string[];
   node(view: 'threads' | 'servers', threadId: string, server?: string): Promise<unknown>;
+  selection(view: 'threads' | 'servers'): string[];
 }
 
 async function api(): Promise<Api> {
@@ -71,6 +72,12 @@ describe('views: Threads and MCP Servers', function () {
   let codex: HarnessCodex | undefined;
   let app: AppServerClient | undefined;
 
+  after(async () => {
+    // Not a test (tests assert no timings): the figure for bench/README.md.
+    const line = (await api()).recentLog().find((l) => l.includes('activated in'));
+    console.log(`extension log: ${line ?? 'no activation line'}`);
+  });
+
   afterEach(async () => {
     await app?.close().catch(() => undefined);
     app = undefined;
@@ -108,6 +115,29 @@ describe('views: Threads and MCP Servers', function () {
 
     const servers = await waitForView('servers', (nodes) => nodes.find((n) => n.label === 'probe' && n.children.length > 0), 'the probe server with its live thread');
     assert.equal(servers.contextValue, 'mcpServer.wrapped');
+
+    // Reveal in the other view selects the thread's row under the server there.
+    await vscode.commands.executeCommand('codexThreadContext.revealInServers', await (await api()).node('threads', thread.id, 'probe'));
+    assert.deepEqual((await api()).selection('servers').length, 1);
+    assert.equal((await api()).selection('servers')[0], threadRow(await (await api()).snapshot('threads'), thread.id)!.label);
+
+    // The server's stderr tail opens read-only and follows appends.
+    const stderrLog = /Stderr log: `([^`]+)`/.exec(binding.tooltip ?? '')?.[1];
+    assert.ok(stderrLog, `the binding tooltip names the stderr log: ${binding.tooltip}`);
+    await vscode.commands.executeCommand('codexThreadContext.showServerStderr', await (await api()).node('threads', thread.id, 'probe'));
+    const doc = vscode.window.activeTextEditor?.document;
+    assert.equal(doc?.uri.scheme, 'codex-thread-context-file');
+    assert.equal(doc?.uri.fsPath, stderrLog);
+    const followed = new Promise<void>((resolve) => {
+      const sub = vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === doc && e.document.getText().includes('appended by the test')) {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    fs.appendFileSync(stderrLog, 'appended by the test\n');
+    await withTimeout(followed, 10_000, 'the stderr document to show the appended line');
 
     await app.close();
     app = undefined;
@@ -260,6 +290,10 @@ describe('views: Threads and MCP Servers', function () {
     await waitForView('threads', (nodes) => (nodes.length > 0 ? true : undefined), 'threads again');
   });
 });
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms))]);
+}
 
 /** The first command line the terminal's shell runs (shell integration). */
 function commandLineOf(terminal: vscode.Terminal, timeoutMs: number): Promise<string> {
