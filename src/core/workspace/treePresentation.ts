@@ -53,7 +53,7 @@ const RESOLUTION_SHORT: Record<Resolution, string> = {
   unresolved: 'unresolved',
 };
 
-const MAX_LABEL = 30;
+const MAX_LABEL = 24;
 
 /** Long titles would hide the description (who started it, when): VS Code cuts the row's end. */
 export function shortLabel(label: string): string {

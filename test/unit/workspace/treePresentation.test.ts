@@ -52,7 +52,7 @@ describe('tree presentation', () => {
   it('cuts a long title so the row keeps room for who started it and when, and keeps the full title in the tooltip', () => {
     const t = model([]).byId.get(ID)!;
     const p = threadPresentation(t);
-    assert.equal(p.label, 'a very long first message tha…');
+    assert.equal(p.label, 'a very long first messa…');
     assert.equal(p.description, 'exec · started 1 min ago');
     assert.match(p.tooltip!(), /a very long first message that goes on and on/);
     assert.match(p.tooltip!(), new RegExp(ID));
