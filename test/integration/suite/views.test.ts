@@ -182,6 +182,14 @@ describe('views: Threads and MCP Servers', function () {
     assert.equal(threadRow(await (await api()).snapshot('threads'), other.threadId!), undefined, 'the other folder’s thread is not shown');
     const row = threadRow(await (await api()).snapshot('threads'), mine.threadId!)!;
     assert.match(row.description ?? '', /^exec · ended/);
+
+    await vscode.commands.executeCommand('codexThreadContext.showLiveOnly');
+    try {
+      assert.equal(threadRow(await (await api()).snapshot('threads'), mine.threadId!), undefined, 'live only hides the ended thread');
+    } finally {
+      await vscode.commands.executeCommand('codexThreadContext.showAllThreads');
+    }
+    assert.ok(threadRow(await (await api()).snapshot('threads'), mine.threadId!), 'show all brings it back');
   });
 
   it('flags a server process still alive after its thread ended as an orphan, with a warning icon and the Stop action key', async () => {
