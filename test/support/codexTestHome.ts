@@ -87,6 +87,11 @@ export class CodexTestHome {
     return home;
   }
 
+  /** A home created earlier, possibly by another process (the VS Code harness), from its `root`. */
+  static attach(root: string): CodexTestHome {
+    return new CodexTestHome(root);
+  }
+
   get configPath(): string {
     return path.join(this.codexHome, 'config.toml');
   }

@@ -1,0 +1,35 @@
+// What activate() returns: the API the integration tests reach through
+// vscode.extensions.getExtension(...).exports (CONTRACTS.md).
+import type { CodexViews } from './codexViews';
+import type { ExtensionLog } from './log';
+import type { TreeSnapshotNode } from './tree/treeSnapshot';
+
+export interface CodexThreadContextApi {
+  /** Resolves once pending refreshes have been applied to the views. */
+  whenIdle(): Promise<void>;
+  /** What a view shows now, as plain data (recursive). */
+  snapshot(view: 'threads' | 'servers'): Promise<TreeSnapshotNode[]>;
+  /** The log channel's recent lines, "[level] message" (an addition to the contract, for tests). */
+  recentLog(): string[];
+  /**
+   * The row object a click hands to item commands, for the thread `threadId` (or its binding of
+   * `server`); undefined when the view does not show it. An addition to the contract, for tests.
+   */
+  node(view: 'threads' | 'servers', threadId: string, server?: string): Promise<unknown>;
+}
+
+export function createApi(views: CodexViews, log: ExtensionLog): CodexThreadContextApi {
+  return {
+    whenIdle: () => views.whenIdle(),
+    snapshot: async (view) => {
+      await views.whenIdle();
+      return views.snapshot(view);
+    },
+    recentLog: () => log.recent(),
+    node: async (view, threadId, server) => {
+      await views.whenIdle();
+      const provider = view === 'threads' ? views.threads : views.servers;
+      return provider.find((n) => n.thread?.id === threadId && (server === undefined ? !n.binding : n.binding?.server === server));
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// Debian's Chromium driven by playwright-core (which downloads no browser of its own), headless,
+// with a fresh profile and nothing that reaches out to the network.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromiumPath } from './systemPackages';
+
+export interface WorkbenchBrowser {
+  browser: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** A persistent context in a temp user-data dir (removed on close). */
+export async function launchBrowser(viewport = { width: 1400, height: 900 }): Promise<WorkbenchBrowser> {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctc-chromium-'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath(),
+      headless: true,
+      viewport,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  } catch (err) {
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    browser: context,
+    async close() {
+      const browser: Browser | null = context.browser();
+      await context.close().catch(() => undefined);
+      await browser?.close().catch(() => undefined);
+      fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
+    },
+  };
+}

@@ -1,0 +1,184 @@
+// Runs the integration suite (out/test/integration/suite/index.js) inside the real VS Code
+// extension host of code-server, driven by headless Chromium, offline:
+//   install (cached) → private temp world → code-server with the smoke-test driver → the browser
+//   opens the workbench with extensionDevelopmentPath/extensionTestsPath in the `payload` → the
+//   workbench runs the suite and reports back through window.codeAutomationLog/-Exit.
+// Prints the suite's output, exits with its code, and always stops code-server (whole process
+// tree) and Chromium, even on a timeout or Ctrl-C.
+//
+//   npm run test:integration                       (builds and compiles first)
+//   node out/test/integration/runCodeServer.js [--timeout-ms N] [--grep TEXT] [--keep]
+//   CODEX_TEST_KEEP_HOME=1 keeps the temp root for a look after a failure;
+//   CODEX_TC_HARNESS_VERBOSE=1 also prints the workbench's own start-up log.
+
+import * as path from 'node:path';
+import * as util from 'node:util';
+import { launchBrowser, type WorkbenchBrowser } from './codeServer/browser';
+import { ensureCodeServer } from './codeServer/install';
+import { progress } from './codeServer/log';
+import { repoRoot } from './codeServer/paths';
+import { HarnessProfile } from './codeServer/profile';
+import { CodeServer } from './codeServer/server';
+import { BROWSER_PACKAGES, ensureSystemPackages } from './codeServer/systemPackages';
+
+/** Read by suite/index.ts: only tests whose full title contains this run. */
+export const SUITE_GREP_ENV = 'CODEX_TC_SUITE_GREP';
+/** Printed by suite/index.ts when mocha starts; workbench start-up noise before it is hidden. */
+export const SUITE_START_MARKER = '[codex-tc-suite-start]';
+/** The suite's closing line (`integration: N passed, N failed`). */
+const SUITE_END_LINE = /^integration: \d+ passed, \d+ failed/;
+
+interface RunOptions {
+  timeoutMs: number;
+  grep?: string;
+}
+
+function parseArgs(argv: string[]): RunOptions {
+  const options: RunOptions = { timeoutMs: 10 * 60_000 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--timeout-ms') {
+      options.timeoutMs = Number(argv[++i]);
+    } else if (arg === '--grep') {
+      options.grep = argv[++i];
+    } else if (arg === '--keep') {
+      process.env.CODEX_TEST_KEEP_HOME = '1';
+    } else {
+      throw new Error(`unknown option ${arg} (known: --timeout-ms N, --grep TEXT, --keep)`);
+    }
+  }
+  if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
+    throw new Error('--timeout-ms needs a positive number');
+  }
+  return options;
+}
+
+/** The workbench URL that makes it run the suite (see shared notes: payload + smoke-test driver). */
+export function suiteUrl(server: CodeServer, workspace: string, extensionPath: string, testsPath: string): string {
+  const remote = (p: string) => `vscode-remote://${server.authority}${p}`;
+  const payload = [
+    ['extensionDevelopmentPath', remote(extensionPath)],
+    ['extensionTestsPath', remote(testsPath)],
+    ['skipWelcome', 'true'],
+  ];
+  return `${server.url}?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const repo = repoRoot();
+  const testsPath = path.join(repo, 'out', 'test', 'integration', 'suite', 'index.js');
+
+  await ensureSystemPackages(BROWSER_PACKAGES);
+  const install = await ensureCodeServer();
+
+  let profile: HarnessProfile | undefined;
+  let server: CodeServer | undefined;
+  let browser: WorkbenchBrowser | undefined;
+  let stopping = false;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    profile?.cleanup();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: stopping code-server and the browser`);
+    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    profile = HarnessProfile.create();
+    server = await CodeServer.start({
+      install,
+      env: profile.env(options.grep ? { [SUITE_GREP_ENV]: options.grep } : {}),
+      userDataDir: profile.userDataDir,
+      extensionsDir: profile.extensionsDir,
+      extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
+    });
+    browser = await launchBrowser();
+    const page = browser.browser.pages()[0] ?? (await browser.browser.newPage());
+
+    let settle: (code: number) => void = () => undefined;
+    const suiteExit = new Promise<number>((resolve) => (settle = resolve));
+    const printer = workbenchLogPrinter();
+    await page.exposeFunction('codeAutomationExit', (code: number) => {
+      printer.stop(); // what follows is the workbench shutting down
+      settle(Number(code));
+    });
+    await page.exposeFunction('codeAutomationLog', printer.print);
+    page.on('pageerror', (err) => progress(`page error: ${err.message}`));
+
+    const timeout = setTimeout(() => {
+      progress(`the suite did not finish within ${options.timeoutMs} ms\n${server?.log() ?? ''}`);
+      settle(124);
+    }, options.timeoutMs);
+    const serverGone = setInterval(() => {
+      if (server?.hasExited) {
+        progress(`code-server exited during the suite\n${server.log()}`);
+        settle(1);
+      }
+    }, 500);
+
+    progress(`opening the workbench for ${path.relative(repo, testsPath)}`);
+    await page.goto(suiteUrl(server, profile.workspace, repo, testsPath));
+    const code = await suiteExit;
+    clearTimeout(timeout);
+    clearInterval(serverGone);
+    progress(`suite exited with code ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return code;
+  } finally {
+    await stopAll();
+  }
+}
+
+/**
+ * The workbench mirrors its console here (the extension host's included, so mocha's reporter too),
+ * as console arguments (a format string first). Lines before the suite's start marker are the
+ * workbench starting up, lines after its closing line the shutdown: shown only with
+ * CODEX_TC_HARNESS_VERBOSE=1 (errors before the end always: e.g. the suite failing to load).
+ */
+function workbenchLogPrinter(): { print: (type: string, args: unknown) => void; stop: () => void } {
+  let suiteStarted = false;
+  let stopped = false;
+  const verbose = process.env.CODEX_TC_HARNESS_VERBOSE === '1';
+  const print = (type: string, args: unknown): void => {
+    if (stopped && !verbose) {
+      return;
+    }
+    const list = Array.isArray(args) ? args : [args];
+    const text = util.format(...list.map((a) => (typeof a === 'string' || typeof a === 'number' ? a : JSON.stringify(a))));
+    if (text.includes(SUITE_START_MARKER)) {
+      suiteStarted = true;
+      return;
+    }
+    if (SUITE_END_LINE.test(text)) {
+      // The suite's closing line; what follows is the extension host shutting down.
+      process.stdout.write(`${text}\n`);
+      stopped = true;
+      return;
+    }
+    if (type === 'error') {
+      process.stderr.write(`${text}\n`);
+    } else if (suiteStarted) {
+      process.stdout.write(`${text}\n`);
+    } else if (verbose) {
+      process.stderr.write(`[workbench] ${text}\n`);
+    }
+  };
+  return { print, stop: () => (stopped = true) };
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      progress(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      process.exit(1);
+    },
+  );
+}
