@@ -103,7 +103,9 @@ export async function startDemoEnvironment(options: DemoOptions = {}): Promise<D
     }).start();
     stops.push(() => mock.close());
 
-    const wrapped: McpServerConfig = { command: process.execPath, args: [shim, '--', process.execPath, demoServer], startupTimeoutSec: 20 };
+    // required: codex exec then waits for the server before its first model request (else, on a
+    // busy machine, that request may go out without the server's tools).
+    const wrapped: McpServerConfig = { command: process.execPath, args: [shim, '--', process.execPath, demoServer], startupTimeoutSec: 20, required: true };
     const unwrapped: McpServerConfig = { command: process.execPath, args: [demoServer], startupTimeoutSec: 20 };
     profile.codex.writeConfig({ modelBaseUrl: mock.baseUrl, mcpServers: { [DEMO_SERVER]: wrapped, 'demo-unwrapped': unwrapped } });
     stops.push(() => killAllCodexProcesses());
