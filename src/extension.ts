@@ -2,29 +2,53 @@
 // disposal list. Logic lives in src/core (no vscode) and in the UI folders.
 import * as vscode from 'vscode';
 import { ContextStore } from './core/store/contextStore';
-import { resolveStoreRoot } from './core/store/storeLocation';
-import { resolveCodexHome } from './core/codexHome';
+import { CodexViews } from './ui/codexViews';
+import { registerBindingCommands } from './ui/commands/bindingCommands';
+import { registerThreadCommands } from './ui/commands/threadCommands';
+import { registerViewCommands } from './ui/commands/viewCommands';
+import { ReadOnlyDocuments } from './ui/readOnlyDocuments';
+import { CodexConfigFiles } from './ui/servers/codexConfigFiles';
+import { readSettings } from './ui/settings';
+import { createApi, type CodexThreadContextApi } from './ui/testApi';
+import { ThreadsSession } from './ui/threadsSession';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('Codex Thread Context', { log: true });
-  context.subscriptions.push(output);
-
-  const makeStore = (): ContextStore => {
-    const config = vscode.workspace.getConfiguration('codexThreadContext');
-    const codexHome = resolveCodexHome(process.env, config.get<string>('codexHome'));
-    const root = resolveStoreRoot(process.env, config.get<string>('storeDirectory'), codexHome);
-    return new ContextStore({ root, logger: { warn: (m) => output.warn(m), debug: (m) => output.debug(m) } });
-  };
-
+export function activate(context: vscode.ExtensionContext): CodexThreadContextApi {
+  const started = Date.now();
+  const log = vscode.window.createOutputChannel('Codex Thread Context', { log: true });
+  const session = new ThreadsSession(log);
+  const configs = new CodexConfigFiles(log);
+  const docs = new ReadOnlyDocuments(log);
+  const views = new CodexViews(context.workspaceState, session, configs);
+  const folders = (): string[] => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  let configKey = `${session.settings.codexHome}\n${folders().join('\n')}`;
   context.subscriptions.push(
+    log,
+    session,
+    configs,
+    docs,
+    views,
+    ...registerThreadCommands(views, docs, log),
+    ...registerBindingCommands(views, session, docs, log),
+    ...registerViewCommands(views, session, configs, log, context.extensionUri),
     vscode.commands.registerCommand('codexThreadContext.showStoreLocation', async () => {
-      const store = makeStore();
-      const choice = await vscode.window.showInformationMessage(`Codex Thread Context store: ${store.root}`, 'Copy Path');
+      const root = new ContextStore({ root: readSettings().storeRoot }).root;
+      const choice = await vscode.window.showInformationMessage(`Codex Thread Context store: ${root}`, 'Copy Path');
       if (choice === 'Copy Path') {
-        await vscode.env.clipboard.writeText(store.root);
+        await vscode.env.clipboard.writeText(root);
+      }
+    }),
+    // The config files follow the Codex home setting and the folders, like the session does.
+    session.onDidChange(() => {
+      const key = `${session.settings.codexHome}\n${folders().join('\n')}`;
+      if (key !== configKey) {
+        configKey = key;
+        void configs.use(session.settings.codexHome, folders());
       }
     }),
   );
+  void configs.use(session.settings.codexHome, folders());
+  void session.start().then(() => log.info(`activated in ${Date.now() - started} ms`));
+  return createApi(views);
 }
 
 export function deactivate(): void {

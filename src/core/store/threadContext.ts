@@ -64,6 +64,10 @@ export interface ThreadInfo {
   status: ThreadStatus;
   rolloutPath?: string;
   endedAt?: string;
+  /** Codex's name for the thread or its first user message, shortened (written by the extension). */
+  title?: string;
+  /** Version of the Codex CLI that created the thread (written by the extension). */
+  codexVersion?: string;
 }
 
 export interface WorkspaceInfo {

@@ -39,6 +39,8 @@ export function validateThreadContext(value: unknown): string[] {
     need(THREAD_STATUS.has(t.status as string), 'thread.status is not a known status');
     need(t.rolloutPath === undefined || isStr(t.rolloutPath), 'thread.rolloutPath must be a string');
     need(t.endedAt === undefined || isTime(t.endedAt), 'thread.endedAt must be an ISO time');
+    need(t.title === undefined || isStr(t.title), 'thread.title must be a string');
+    need(t.codexVersion === undefined || isStr(t.codexVersion), 'thread.codexVersion must be a string');
   }
   const w = value.workspace;
   if (!isObj(w)) {
