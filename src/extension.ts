@@ -12,6 +12,9 @@ import { CodexConfigFiles } from './ui/servers/codexConfigFiles';
 import { readSettings } from './ui/settings';
 import { createApi, type CodexThreadContextApi } from './ui/testApi';
 import { ThreadsSession } from './ui/threadsSession';
+import { registerTerminalCommands } from './ui/terminals/terminalCommands';
+import { TerminalStatusBar } from './ui/terminals/terminalStatusBar';
+import { TerminalTracker } from './ui/terminals/terminalTracker';
 
 export function activate(context: vscode.ExtensionContext): CodexThreadContextApi {
   const started = Date.now();
@@ -20,6 +23,18 @@ export function activate(context: vscode.ExtensionContext): CodexThreadContextAp
   const configs = new CodexConfigFiles(log);
   const docs = new ReadOnlyDocuments(log);
   const views = new CodexViews(context.workspaceState, session, configs);
+  const terminals = new TerminalTracker(session, log);
+  const terminalStatus = new TerminalStatusBar(terminals, session);
+  views.showTerminals(
+    {
+      now: (id) => {
+        const found = terminals.terminalOf(id);
+        return found && { name: found.terminal.name, probable: found.association.certainty !== 'exact' };
+      },
+      history: (id) => terminals.history(id),
+    },
+    terminals.onDidChange,
+  );
   const folders = (): string[] => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
   let configKey = `${session.settings.codexHome}\n${folders().join('\n')}`;
   context.subscriptions.push(
@@ -28,6 +43,9 @@ export function activate(context: vscode.ExtensionContext): CodexThreadContextAp
     configs,
     docs,
     views,
+    terminals,
+    terminalStatus,
+    ...registerTerminalCommands(views, terminals),
     ...registerThreadCommands(views, docs, log),
     ...registerBindingCommands(views, session, docs, log),
     ...registerViewCommands(views, session, configs, log, context.extensionUri),
@@ -49,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): CodexThreadContextAp
   );
   void configs.use(session.settings.codexHome, folders());
   void session.start().then(() => log.info(`activated in ${Date.now() - started} ms`));
-  return createApi(views, log);
+  return createApi(views, log, { tracker: terminals, statusBar: terminalStatus });
 }
 
 export function deactivate(): void {

@@ -29,9 +29,9 @@ export interface ThreadHint {
   readonly forkedFromId?: string;
 }
 
+/** A terminal that ran a thread before (only proven associations are kept). */
 export interface PastTerminal {
   readonly terminalName: string;
-  readonly certainty: Certainty;
   readonly until: number;
 }
 
@@ -65,6 +65,8 @@ interface TerminalState {
   turnsStartedAt: number[];
   /** Shown last, to record history when it changes. */
   shown?: TerminalAssociation;
+  /** The thread last proven to run here: what history records when the terminal leaves it. */
+  provenThreadId?: string;
 }
 
 const MAX_KEPT = 8;
@@ -111,8 +113,8 @@ export class TerminalAssociations {
   closeTerminal(key: string): void {
     const t = this.terminals.get(key);
     if (t) {
-      this.endRun(t);
       this.terminals.delete(key);
+      this.leave(t);
       this.changed();
     }
   }
@@ -312,13 +314,8 @@ export class TerminalAssociations {
     }
   }
 
-  /** The run in a terminal is over: what it showed becomes history. */
+  /** The run in a terminal is over (what it showed becomes history in changed()). */
   private endRun(t: TerminalState): void {
-    const key = [...this.terminals].find(([, v]) => v === t)?.[0];
-    const last = key !== undefined ? this.associationOf(key, t) : undefined;
-    if (last) {
-      this.remember(last.threadId, { terminalName: t.name, certainty: last.certainty, until: this.now() });
-    }
     t.processes = [];
     t.command = undefined;
     t.confirmed = undefined;
@@ -326,16 +323,24 @@ export class TerminalAssociations {
     t.turnsStartedAt = [];
   }
 
-  private remember(threadId: string, entry: PastTerminal): void {
-    this.past.set(threadId, [...(this.past.get(threadId) ?? []), entry].slice(-MAX_KEPT));
+  /** The terminal no longer runs the thread it showed: if that was proven, it becomes history. */
+  private leave(t: TerminalState): void {
+    if (t.shown && t.provenThreadId === t.shown.threadId) {
+      const entry: PastTerminal = { terminalName: t.name, until: this.now() };
+      this.past.set(t.shown.threadId, [...(this.past.get(t.shown.threadId) ?? []), entry].slice(-MAX_KEPT));
+    }
+    t.provenThreadId = undefined;
   }
 
   private changed(): void {
-    // Record the thread a terminal leaves when its association moves to another one (`/new`).
+    // A terminal that leaves a thread (its run ended, or `/new` moved it) leaves a history entry.
     for (const [key, t] of this.terminals) {
       const now = this.associationOf(key, t);
-      if (t.shown && t.shown.threadId !== now?.threadId && now !== undefined) {
-        this.remember(t.shown.threadId, { terminalName: t.name, certainty: t.shown.certainty, until: this.now() });
+      if (t.shown && t.shown.threadId !== now?.threadId) {
+        this.leave(t);
+      }
+      if (now?.certainty === 'exact') {
+        t.provenThreadId = now.threadId;
       }
       t.shown = now;
     }

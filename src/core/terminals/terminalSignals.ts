@@ -11,9 +11,9 @@ export interface CommandLineThread {
 }
 
 // `codex` in command position: at the start or after a separator, maybe after `VAR=value`
-// assignments, `npx`/`exec`/`command`, or a path; `codex-thread-shim` and `~/codex/` do not count.
+// assignments, `npx`/`node`/`exec`/`command`, or a path; `codex-thread-shim` and `~/codex/` do not count.
 const CODEX_COMMAND =
-  /(?:^|[;&|(]|\b(?:npx|exec|command|env)\s)\s*(?:-{1,2}\S+\s+)*(?:[A-Za-z_]\w*=\S*\s+)*(?:\S*[/\\])?(?:@openai\/)?codex(?:\.exe|\.js|\.cmd)?(?=\s|$)/;
+  /(?:^|[;&|(]|\b(?:npx|exec|command|env|node)\s)\s*(?:-{1,2}\S+\s+)*(?:[A-Za-z_]\w*=\S*\s+)*(?:\S*[/\\])?(?:@openai\/)?codex(?:\.exe|\.js|\.cmd)?(?=\s|$)/;
 
 /** True when a shell command line runs the Codex CLI (`codex ...`, `npx @openai/codex ...`, a path to it). */
 export function isCodexCommandLine(commandLine: string): boolean {

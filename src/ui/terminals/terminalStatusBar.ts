@@ -13,6 +13,7 @@ const MAX_LABEL = 32;
 export class TerminalStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('codexThreadContext.terminalThread', vscode.StatusBarAlignment.Left, 50);
   private readonly disposables: vscode.Disposable[] = [this.item];
+  private visible = false;
 
   constructor(
     private readonly tracker: TerminalTracker,
@@ -36,8 +37,20 @@ export class TerminalStatusBar implements vscode.Disposable {
     return thread ? { thread, probable: a.certainty !== 'exact' } : undefined;
   }
 
+  /** What the item shows now (the test API reads it). */
+  state(): { visible: boolean; text: string; tooltip: string; warning: boolean } {
+    const tooltip = this.item.tooltip;
+    return {
+      visible: this.visible,
+      text: this.item.text,
+      tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? ''),
+      warning: this.item.backgroundColor !== undefined,
+    };
+  }
+
   private update(): void {
     const active = this.activeThread();
+    this.visible = active !== undefined;
     if (!active) {
       this.item.hide();
       return;

@@ -31,13 +31,15 @@ describe('Codex processes under a terminal shell (real processes, Linux /proc)',
     );
   });
 
-  afterEach(() => {
-    if (shell?.pid) {
+  afterEach(async () => {
+    if (shell?.pid && shell.exitCode === null && shell.signalCode === null) {
+      const exited = new Promise((r) => shell!.once('exit', r));
       try {
         process.kill(-shell.pid, 'SIGKILL');
       } catch {
         // gone
       }
+      await exited;
     }
     shell = undefined;
     fs.rmSync(dir, { recursive: true, force: true });
@@ -75,7 +77,9 @@ describe('Codex processes under a terminal shell (real processes, Linux /proc)',
   });
 
   it('finds nothing under a shell that runs no Codex, and nothing for a pid that is gone', async () => {
-    assert.deepEqual(await codexProcessesUnder(process.pid), []);
+    shell = spawn('/bin/sh', ['-c', 'echo ready; sleep 30; :'], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => shell!.stdout!.once('data', () => resolve()));
+    assert.deepEqual(await codexProcessesUnder(shell.pid!), []);
     assert.deepEqual(await codexProcessesUnder(2 ** 22 + 12345), []);
   });
 

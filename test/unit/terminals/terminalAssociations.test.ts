@@ -140,7 +140,18 @@ describe('terminal associations', () => {
     assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'exact', via: 'reconnect-line' });
     a.setProcesses('t1', []);
     assert.equal(a.current('t1'), undefined);
-    assert.deepEqual(a.history(id(1)), [{ terminalName: 'codex', certainty: 'exact', until: T0 + 30_000 }]);
+    assert.deepEqual(a.history(id(1)), [{ terminalName: 'codex', until: T0 + 30_000 }]);
+  });
+
+  it('a guess that is replaced leaves no history; a proven thread does', () => {
+    const { a, at } = setup();
+    a.openTerminal('t1', 'codex');
+    a.setThreads([thread(1, 100)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    assert.equal(a.current('t1')?.certainty, 'probable');
+    at(1000);
+    a.setProcesses('t1', []);
+    assert.deepEqual(a.history(id(1)), []);
   });
 
   it('closing a terminal ends its association', () => {
