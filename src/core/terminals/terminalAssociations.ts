@@ -71,6 +71,15 @@ interface TerminalState {
 
 const MAX_KEPT = 8;
 
+/**
+ * Threads the terminal's own Codex processes hold. The TUI's shared daemon (`codex app-server
+ * --managed-daemon`) can be a child of the first TUI that started it, yet it holds the threads of
+ * every TUI: its locks say nothing about this terminal.
+ */
+function heldThreads(processes: readonly CodexInTerminal[]): string[] {
+  return [...new Set(processes.filter((p) => p.mode !== 'app-server').flatMap((p) => p.lockedThreadIds))];
+}
+
 export class TerminalAssociations {
   private readonly terminals = new Map<string, TerminalState>();
   private readonly threads = new Map<string, ThreadHint>();
@@ -224,7 +233,7 @@ export class TerminalAssociations {
     if (!running) {
       return undefined;
     }
-    const locked = [...new Set(t.processes.flatMap((p) => p.lockedThreadIds))];
+    const locked = heldThreads(t.processes);
     const named = t.command?.thread;
     const preferred = t.confirmed?.threadId ?? (named?.verb === 'resume' ? named.threadId : undefined);
     if (locked.length === 1) {
@@ -264,9 +273,7 @@ export class TerminalAssociations {
     const takenElsewhere = new Set<string>();
     for (const [otherKey, other] of this.terminals) {
       if (otherKey !== key) {
-        for (const p of other.processes) {
-          p.lockedThreadIds.forEach((id) => takenElsewhere.add(id));
-        }
+        heldThreads(other.processes).forEach((id) => takenElsewhere.add(id));
         if (other.confirmed) {
           takenElsewhere.add(other.confirmed.threadId);
         }

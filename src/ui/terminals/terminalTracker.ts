@@ -148,10 +148,10 @@ export class TerminalTracker implements vscode.Disposable {
     this.associations.setThreads(threads.map((t) => ({ id: t.id, live: t.live, cwd: t.cwd, startedAt: t.startedAt, forkedFromId: t.forkedFromId })));
     for (const t of threads) {
       const last = t.lastActivityAt;
+      // A thread seen for the first time reports its last activity too: a daemon TUI's thread
+      // enters the workspace only with its first turn (before it, its cwd is on no disk).
       if (last !== undefined && last !== this.lastActivity.get(t.id)) {
-        if (this.lastActivity.has(t.id)) {
-          this.associations.threadActivity(t.id, last);
-        }
+        this.associations.threadActivity(t.id, last);
         this.lastActivity.set(t.id, last);
       }
     }

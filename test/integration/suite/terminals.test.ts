@@ -46,7 +46,9 @@ async function eventually<T>(probe: (a: Api) => T | undefined | Promise<T | unde
       return got;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
+      const threads = await a.snapshot('threads');
+      const terms = vscode.window.terminals.map((t) => `${t.name}: ${JSON.stringify(a.terminalThread(t))}`);
+      throw new Error(`timed out waiting for ${what}\nterminals: ${terms.join('; ')}\nthreads view: ${JSON.stringify(flatten(threads).map((n) => [n.label, n.description, n.contextValue]))}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -75,6 +77,27 @@ function contextFileTerminal(codex: HarnessCodex, threadId: string): { name: str
   }
   return undefined;
 }
+
+/** Stops the TUI's shared background daemon (and its updater), which outlive the TUI by design. */
+function stopDaemon(codexHome: string): void {
+  const dir = path.join(codexHome, 'app-server-daemon');
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.pid')) : []) {
+    const pid = Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 1) {
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // gone, or not a group leader
+        }
+      }
+    }
+  }
+}
+
+// CSI and OSC sequences and two-byte escapes, removed from terminal output before matching text.
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
 describe('terminals: which integrated terminal runs which Codex thread', function () {
   this.timeout(180_000);
@@ -128,9 +151,87 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
     for (const t of terminals.splice(0)) {
       t.dispose();
     }
+    if (codex) {
+      stopDaemon(codex.home.codexHome);
+    }
     await codex?.dispose();
     codex = undefined;
   });
+
+  /** What the command running in a terminal printed (shell integration's stream, escapes removed). */
+  class CommandOutput {
+    text = '';
+    private waiters: (() => void)[] = [];
+
+    constructor(t: vscode.Terminal) {
+      const sub = vscode.window.onDidStartTerminalShellExecution(async (e) => {
+        if (e.terminal !== t) {
+          return;
+        }
+        sub.dispose();
+        for await (const chunk of e.execution.read()) {
+          this.text = (this.text + chunk.replace(ESCAPES, '')).slice(-50_000);
+          this.waiters.splice(0).forEach((w) => w());
+        }
+      });
+    }
+
+    /**
+     * Resolves once the output since `from` contains `text`. The TUI moves the cursor instead of
+     * writing spaces, so whitespace is left out on both sides.
+     */
+    waitForText(text: string, what: string, from = 0, timeoutMs = 60_000): Promise<void> {
+      const squeezed = text.replace(/\s+/g, '');
+      return this.waitUntil((output) => output.replace(/\s+/g, '').includes(squeezed), what, from, timeoutMs);
+    }
+
+    /** Resolves once the output since `from` matches `pattern`. */
+    waitFor(pattern: RegExp, what: string, from = 0, timeoutMs = 60_000): Promise<void> {
+      return this.waitUntil((output) => pattern.test(output), what, from, timeoutMs);
+    }
+
+    private async waitUntil(done: (output: string) => boolean, what: string, from: number, timeoutMs: number): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!done(this.text.slice(from))) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new Error(`timed out waiting for ${what}; the terminal output ended with:\n${this.text.slice(-1500)}`);
+        }
+        await new Promise<void>((r) => {
+          this.waiters.push(r);
+          setTimeout(r, Math.min(left, 1000));
+        });
+      }
+    }
+  }
+
+  /** Starts the interactive TUI (`codex [args]`) in `t` and waits for its prompt. */
+  async function startTui(t: vscode.Terminal, args = ''): Promise<CommandOutput> {
+    const out = new CommandOutput(t);
+    t.sendText(`${codexBin}${args ? ` ${args}` : ''}`);
+    await out.waitFor(/Ask Codex to do anything/, `the TUI prompt in ${t.name}`);
+    return out;
+  }
+
+  /**
+   * Types a prompt into the TUI and submits it. The text goes in as a bracketed paste and Enter
+   * only once the composer shows it: the TUI takes an Enter that follows fast typing within 120 ms
+   * for a newline inside a paste, not for "submit".
+   */
+  async function submit(t: vscode.Terminal, out: CommandOutput, prompt: string): Promise<void> {
+    const from = out.text.length;
+    t.sendText(`\x1b[200~${prompt}\x1b[201~`, false);
+    await out.waitForText(prompt, `"${prompt}" in the composer of ${t.name}`, from);
+    t.sendText('\r', false);
+  }
+
+  /** Waits for the terminal's association to satisfy `ok`. */
+  function association(t: vscode.Terminal, ok: (a: Association) => boolean, what: string, timeoutMs = 60_000): Promise<Association> {
+    return eventually((x) => {
+      const a = x.terminalThread(t);
+      return a && ok(a) ? a : undefined;
+    }, what, timeoutMs);
+  }
 
   it('a `codex exec` typed into a terminal is shown as running in that terminal (exact), in the status bar, and recorded in its context file', async () => {
     const t = openTerminal('exec terminal');
@@ -173,6 +274,63 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
     t.dispose();
     await eventually((x) => (x.terminalThread(t) === undefined ? true : undefined), 'the association to end with the terminal');
     await eventually((x) => x.snapshot('threads').then((n) => (threadRow(n, id)?.description?.includes('resume terminal') ? undefined : true)), 'the row without the closed terminal');
+  });
+
+  it('one default TUI is associated with its thread once it exists, exactly after its first turn', async () => {
+    const t = openTerminal('tui');
+    await ready(t);
+    const out = await startTui(t);
+    // Before its first message the daemon's new thread has no cwd on disk: nothing to show yet.
+    await submit(t, out, 'hello from the TUI');
+    const exact = await association(t, (a) => a.certainty === 'exact', 'the exact association after a turn');
+    assert.equal(exact.via, 'turn-activity');
+    const rows = await (await api()).snapshot('threads');
+    assert.match(threadRow(rows, exact.threadId)?.description ?? '', /· in tui$/);
+    assert.match(threadRow(rows, exact.threadId)?.label ?? '', /hello from the TUI/);
+  });
+
+  it('two default TUIs started in one folder 1.5 s apart each end up exactly on their own thread after a turn each', async () => {
+    const one = openTerminal('tui one');
+    const two = openTerminal('tui two');
+    await Promise.all([ready(one), ready(two)]);
+    const first = startTui(one);
+    await new Promise((r) => setTimeout(r, 1500)); // the scenario itself: a user opens the second TUI 1.5 s later
+    const [out1, out2] = await Promise.all([first, startTui(two)]);
+    await submit(one, out1, 'first terminal speaking');
+    const a1 = await association(one, (a) => a.certainty === 'exact', 'the first TUI exact');
+    release?.();
+    await submit(two, out2, 'second terminal speaking');
+    const a2 = await association(two, (a) => a.certainty === 'exact' && a.threadId !== a1.threadId, 'the second TUI exact on another thread');
+    const rows = await (await api()).snapshot('threads');
+    assert.match(threadRow(rows, a1.threadId)?.label ?? '', /first terminal speaking/);
+    assert.match(threadRow(rows, a2.threadId)?.label ?? '', /second terminal speaking/);
+  });
+
+  it('`/new` in a TUI moves the terminal to the new thread and the old thread keeps "was in terminal"', async () => {
+    holdTurns = false;
+    const t = openTerminal('mover');
+    await ready(t);
+    const out = await startTui(t);
+    await submit(t, out, 'the first thread');
+    const first = await association(t, (a) => a.certainty === 'exact', 'the first thread exact');
+    await submit(t, out, '/new');
+    await submit(t, out, 'the second thread');
+    const second = await association(t, (a) => a.certainty === 'exact' && a.threadId !== first.threadId, 'the new thread exact');
+    const rows = await (await api()).snapshot('threads');
+    assert.match(threadRow(rows, second.threadId)?.label ?? '', /the second thread/);
+    assert.match(threadRow(rows, first.threadId)?.tooltip ?? '', /Was in terminal “mover”/);
+  });
+
+  it('`codex --no-daemon` runs its thread in the terminal: exact once its turn ran', async () => {
+    const t = openTerminal('no daemon');
+    await ready(t);
+    const out = await startTui(t, '--no-daemon');
+    await association(t, (x) => x.certainty === 'exact' && x.via === 'process-lock', 'the no-daemon TUI, exact from the lock it holds');
+    await submit(t, out, 'hello without daemon');
+    const a = await association(t, (x) => x.certainty === 'exact', 'the exact association');
+    assert.ok(a.via === 'process-lock' || a.via === 'turn-activity', a.via);
+    const row = await eventually((x) => x.snapshot('threads').then((n) => (/hello without daemon/.test(threadRow(n, a.threadId)?.label ?? '') ? threadRow(n, a.threadId) : undefined)), 'the thread row titled by its first message');
+    assert.match(row.description ?? '', /· in no daemon$/);
   });
 
   it('the status bar follows the active terminal and hides for a terminal without Codex', async () => {

@@ -174,6 +174,15 @@ describe('terminal associations', () => {
     assert.equal(a.current('t2')?.threadId, id(2));
   });
 
+  it('the locks of a TUI daemon that runs as a child of the first TUI say nothing about that terminal', () => {
+    const { a } = setup();
+    a.openTerminal('t1', 'first');
+    a.setThreads([thread(1, 100), thread(2, 200)]);
+    const daemon: CodexInTerminal = { pid: 20, argv: ['codex', 'app-server', '--listen', 'unix://', '--managed-daemon'], mode: 'app-server', lockedThreadIds: [id(2)] };
+    a.setProcesses('t1', [tui(10, 0), daemon]);
+    assert.notEqual(a.current('t1')?.certainty, 'exact');
+  });
+
   it('a terminal running no Codex has no association, whatever threads exist', () => {
     const { a } = setup();
     a.openTerminal('t1', 'bash');
