@@ -10,6 +10,7 @@ import type { ThreadsSession } from './threadsSession';
 import { NodeTreeProvider } from './tree/nodeTreeProvider';
 import { snapshotTree, type TreeSnapshotNode } from './tree/treeSnapshot';
 import type { UiNode } from './tree/uiNode';
+import type { TerminalLookup } from './terminals/terminalDecoration';
 
 export const THREADS_VIEW = 'codexThreadContext.threads';
 export const SERVERS_VIEW = 'codexThreadContext.servers';
@@ -24,6 +25,7 @@ export class CodexViews implements vscode.Disposable {
   readonly serversView: vscode.TreeView<UiNode>;
   private readonly disposables: vscode.Disposable[] = [];
   private liveOnlyValue: boolean;
+  private terminals: TerminalLookup | undefined;
 
   constructor(
     private readonly memento: vscode.Memento,
@@ -31,7 +33,7 @@ export class CodexViews implements vscode.Disposable {
     private readonly configs: CodexConfigFiles,
   ) {
     this.liveOnlyValue = memento.get<boolean>(LIVE_ONLY_KEY, false);
-    this.threads = new NodeTreeProvider(() => threadRoots(this.model(), this.session.notices(), Date.now()));
+    this.threads = new NodeTreeProvider(() => threadRoots(this.model(), this.session.notices(), Date.now(), this.terminals));
     this.servers = new NodeTreeProvider(() => serverRoots(this.configs.current, this.model(false), this.session.settings.codexHome, Date.now()));
     this.threadsView = vscode.window.createTreeView(THREADS_VIEW, { treeDataProvider: this.threads, showCollapseAll: true });
     this.serversView = vscode.window.createTreeView(SERVERS_VIEW, { treeDataProvider: this.servers, showCollapseAll: true });
@@ -44,6 +46,13 @@ export class CodexViews implements vscode.Disposable {
       configs.onDidChange(() => this.updateServers()),
     );
     void this.setContext();
+  }
+
+  /** Terminal names on thread rows; the views refresh when `onDidChange` fires. */
+  showTerminals(lookup: TerminalLookup, onDidChange: vscode.Event<void>): void {
+    this.terminals = lookup;
+    this.disposables.push(onDidChange(() => this.threads.refresh()));
+    this.threads.refresh();
   }
 
   get liveOnly(): boolean {

@@ -3,6 +3,10 @@
 import type { CodexViews } from './codexViews';
 import type { ExtensionLog } from './log';
 import type { TreeSnapshotNode } from './tree/treeSnapshot';
+import * as vscode from 'vscode';
+import type { TerminalAssociation } from '../core/terminals/terminalAssociations';
+import type { TerminalStatusBar } from './terminals/terminalStatusBar';
+import type { TerminalTracker } from './terminals/terminalTracker';
 
 export interface CodexThreadContextApi {
   /** Resolves once pending refreshes have been applied to the views. */
@@ -18,9 +22,13 @@ export interface CodexThreadContextApi {
   node(view: 'threads' | 'servers', threadId: string, server?: string): Promise<unknown>;
   /** Labels of the rows selected in a view (reveal selects). An addition to the contract, for tests. */
   selection(view: 'threads' | 'servers'): string[];
+  /** The Codex thread a terminal runs, as the extension sees it (for tests). */
+  terminalThread(terminal: vscode.Terminal): TerminalAssociation | undefined;
+  /** The terminal status bar item: shown or not, its text and tooltip (for tests). */
+  terminalStatus(): { visible: boolean; text: string; tooltip: string; warning: boolean };
 }
 
-export function createApi(views: CodexViews, log: ExtensionLog): CodexThreadContextApi {
+export function createApi(views: CodexViews, log: ExtensionLog, terminals: { tracker: TerminalTracker; statusBar: TerminalStatusBar }): CodexThreadContextApi {
   return {
     whenIdle: () => views.whenIdle(),
     snapshot: async (view) => {
@@ -34,5 +42,7 @@ export function createApi(views: CodexViews, log: ExtensionLog): CodexThreadCont
       const provider = view === 'threads' ? views.threads : views.servers;
       return provider.find((n) => n.thread?.id === threadId && (server === undefined ? !n.binding : n.binding?.server === server));
     },
+    terminalThread: (terminal) => terminals.tracker.threadOf(terminal),
+    terminalStatus: () => terminals.statusBar.state(),
   };
 }

@@ -103,17 +103,20 @@ export async function startDemoEnvironment(options: DemoOptions = {}): Promise<D
     }).start();
     stops.push(() => mock.close());
 
-    const wrapped: McpServerConfig = { command: process.execPath, args: [shim, '--', process.execPath, demoServer], startupTimeoutSec: 20 };
+    // required: codex exec then waits for the server before its first model request (else, on a
+    // busy machine, that request may go out without the server's tools).
+    const wrapped: McpServerConfig = { command: process.execPath, args: [shim, '--', process.execPath, demoServer], startupTimeoutSec: 20, required: true };
     const unwrapped: McpServerConfig = { command: process.execPath, args: [demoServer], startupTimeoutSec: 20 };
     profile.codex.writeConfig({ modelBaseUrl: mock.baseUrl, mcpServers: { [DEMO_SERVER]: wrapped, 'demo-unwrapped': unwrapped } });
     stops.push(() => killAllCodexProcesses());
 
     log('running a codex exec thread (it calls the demo server once and ends)');
-    const exec = await runCodexExec({ home: profile.codex, prompt: 'Exec demo: ask the demo server who it serves, then finish', timeoutMs: 90_000 });
+    const exec = await runCodexExec({ home: profile.codex, prompt: 'One-off exec: ask the demo server once', timeoutMs: 90_000 });
 
     log('starting codex app-server with two live threads');
     checkAborted();
-    const app = await startAppServer({ home: profile.codex, clientName: 'codex_thread_context_demo', requestTimeoutMs: 60_000 });
+    // Client name of the Codex IDE extension: the live threads show as an IDE's, as they would for a user.
+    const app = await startAppServer({ home: profile.codex, clientName: 'codex_vscode', requestTimeoutMs: 60_000 });
     // Stopped in reverse order: the app-server first (its pending turns then fail), then the loops end.
     let loops: Promise<void>[] = [];
     stops.push(async () => {
@@ -124,7 +127,7 @@ export async function startDemoEnvironment(options: DemoOptions = {}): Promise<D
     for (const label of ['A', 'B']) {
       const thread = await app.threadStart();
       await app.waitForMcpServerReady(thread.id, DEMO_SERVER, 60_000);
-      await app.runTurn(thread.id, `Live demo thread ${label}: ask the demo server who it serves`, 60_000);
+      await app.runTurn(thread.id, `Live thread ${label}: keep asking the demo server`, 60_000);
       live.push(thread.id);
     }
     let liveCalls = live.length;

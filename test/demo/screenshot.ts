@@ -51,6 +51,17 @@ async function findContainerEntry(page: Page): Promise<Locator | undefined> {
   return undefined;
 }
 
+/** Drags the sash between the sidebar and the editor so the sidebar is `width` px wide. */
+async function widenSidebar(page: Page, width: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || box.width >= width) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width + 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 8 });
+  await page.mouse.up();
+}
+
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   await ensureSystemPackages(BROWSER_PACKAGES);
@@ -85,7 +96,21 @@ async function main(): Promise<number> {
     const sidebar = page.locator('.part.sidebar');
     // Wait for the tree to show the demo server's bindings (rows with its name), not a fixed time.
     await sidebar.locator('.monaco-list-row', { hasText: 'demo' }).first().waitFor({ timeout: 30_000 });
-    await page.mouse.move(0, 0); // no hover highlight in the picture
+    await widenSidebar(page, 520);
+    // Expand what is collapsed (the ended group, a server's threads) so the picture shows it all.
+    for (let i = 0; i < 5; i++) {
+      const collapsed = sidebar.locator('.monaco-list-row[aria-expanded="false"]');
+      if ((await collapsed.count()) === 0) break;
+      const row = collapsed.first();
+      const label = await row.getAttribute('aria-label');
+      await row.click();
+      await sidebar.locator(`.monaco-list-row[aria-expanded="true"][aria-label="${(label ?? '').replace(/"/g, '\\"')}"]`).first().waitFor({ timeout: 5000 });
+    }
+    await page.keyboard.press('Escape'); // clears the tree's selection highlight
+    // No hover, tooltip or focus outline in the picture.
+    await page.mouse.move(900, 700);
+    await page.locator('.part.editor').click({ position: { x: 400, y: 300 } });
+    await page.locator('.workbench-hover-container, .monaco-hover:not(.hidden)').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
     await sidebar.screenshot({ path: options.out });
     progress(`sidebar saved to ${options.out}`);

@@ -14,6 +14,7 @@
 import * as path from 'node:path';
 import * as util from 'node:util';
 import { launchBrowser, type WorkbenchBrowser } from './codeServer/browser';
+import { tail } from '../support/wait';
 import { ensureCodeServer } from './codeServer/install';
 import { progress } from './codeServer/log';
 import { repoRoot } from './codeServer/paths';
@@ -23,10 +24,9 @@ import { BROWSER_PACKAGES, ensureSystemPackages } from './codeServer/systemPacka
 
 /** Read by suite/index.ts: only tests whose full title contains this run. */
 export const SUITE_GREP_ENV = 'CODEX_TC_SUITE_GREP';
-/** Printed by suite/index.ts when mocha starts; workbench start-up noise before it is hidden. */
-export const SUITE_START_MARKER = '[codex-tc-suite-start]';
-/** The suite's closing line (`integration: N passed, N failed`). */
-const SUITE_END_LINE = /^integration: \d+ passed, \d+ failed/;
+/** suite/index.ts puts this before every line it logs when CODEX_TC_SUITE_LINE_PREFIX is set. */
+export const SUITE_LINE_PREFIX_ENV = 'CODEX_TC_SUITE_LINE_PREFIX';
+const SUITE_LINE_PREFIX = '[codex-tc-suite] ';
 
 interface RunOptions {
   timeoutMs: number;
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
     profile = HarnessProfile.create();
     server = await CodeServer.start({
       install,
-      env: profile.env(options.grep ? { [SUITE_GREP_ENV]: options.grep } : {}),
+      env: profile.env({ [SUITE_LINE_PREFIX_ENV]: SUITE_LINE_PREFIX, ...(options.grep ? { [SUITE_GREP_ENV]: options.grep } : {}) }),
       userDataDir: profile.userDataDir,
       extensionsDir: profile.extensionsDir,
       extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
@@ -106,10 +106,7 @@ async function main(): Promise<number> {
     let settle: (code: number) => void = () => undefined;
     const suiteExit = new Promise<number>((resolve) => (settle = resolve));
     const printer = workbenchLogPrinter();
-    await page.exposeFunction('codeAutomationExit', (code: number) => {
-      printer.stop(); // what follows is the workbench shutting down
-      settle(Number(code));
-    });
+    await page.exposeFunction('codeAutomationExit', (code: number) => settle(Number(code)));
     await page.exposeFunction('codeAutomationLog', printer.print);
     page.on('pageerror', (err) => progress(`page error: ${err.message}`));
 
@@ -129,6 +126,9 @@ async function main(): Promise<number> {
     const code = await suiteExit;
     clearTimeout(timeout);
     clearInterval(serverGone);
+    if (code !== 0 && printer.unmarkedErrors()) {
+      progress(`errors the workbench logged (CODEX_TC_HARNESS_VERBOSE=1 shows its whole log):\n${printer.unmarkedErrors()}`);
+    }
     progress(`suite exited with code ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return code;
   } finally {
@@ -137,40 +137,27 @@ async function main(): Promise<number> {
 }
 
 /**
- * The workbench mirrors its console here (the extension host's included, so mocha's reporter too),
- * as console arguments (a format string first). Lines before the suite's start marker are the
- * workbench starting up, lines after its closing line the shutdown: shown only with
- * CODEX_TC_HARNESS_VERBOSE=1 (errors before the end always: e.g. the suite failing to load).
+ * The workbench mirrors its console here (the extension host's included) as console arguments,
+ * a format string first, without saying which process a line came from. The suite marks its
+ * reporter's lines (SUITE_LINE_PREFIX, see suite/index.ts): those are printed. The workbench's own
+ * log is printed with CODEX_TC_HARNESS_VERBOSE=1; its errors are kept and shown when the run
+ * fails (that is how a suite that cannot even load shows up).
  */
-function workbenchLogPrinter(): { print: (type: string, args: unknown) => void; stop: () => void } {
-  let suiteStarted = false;
-  let stopped = false;
+function workbenchLogPrinter(): { print: (type: string, args: unknown) => void; unmarkedErrors: () => string } {
   const verbose = process.env.CODEX_TC_HARNESS_VERBOSE === '1';
+  let errors = '';
   const print = (type: string, args: unknown): void => {
-    if (stopped && !verbose) {
-      return;
-    }
     const list = Array.isArray(args) ? args : [args];
     const text = util.format(...list.map((a) => (typeof a === 'string' || typeof a === 'number' ? a : JSON.stringify(a))));
-    if (text.includes(SUITE_START_MARKER)) {
-      suiteStarted = true;
-      return;
-    }
-    if (SUITE_END_LINE.test(text)) {
-      // The suite's closing line; what follows is the extension host shutting down.
-      process.stdout.write(`${text}\n`);
-      stopped = true;
-      return;
-    }
-    if (type === 'error') {
-      process.stderr.write(`${text}\n`);
-    } else if (suiteStarted) {
-      process.stdout.write(`${text}\n`);
+    if (text.startsWith(SUITE_LINE_PREFIX)) {
+      process.stdout.write(`${text.slice(SUITE_LINE_PREFIX.length)}\n`);
     } else if (verbose) {
-      process.stderr.write(`[workbench] ${text}\n`);
+      process.stderr.write(`[workbench ${type}] ${text}\n`);
+    } else if (type === 'error') {
+      errors = tail(`${errors}${text}\n`, 20_000);
     }
   };
-  return { print, stop: () => (stopped = true) };
+  return { print, unmarkedErrors: () => errors };
 }
 
 if (require.main === module) {

@@ -2,19 +2,20 @@
 import { bindingPresentation, threadPresentation } from '../../core/workspace/treePresentation';
 import type { BindingView, ThreadView, WorkspaceModel } from '../../core/workspace/threadModel';
 import type { UiNode } from '../tree/uiNode';
+import { withTerminal, type TerminalLookup } from '../terminals/terminalDecoration';
 
 export interface Notice {
   kind: 'error' | 'warning';
   message: string;
 }
 
-export function threadNode(t: ThreadView, now: number, idPrefix = 'threads'): UiNode {
+export function threadNode(t: ThreadView, now: number, idPrefix = 'threads', terminals?: TerminalLookup): UiNode {
   const id = `${idPrefix}/${t.id}`;
   return {
     id,
-    presentation: threadPresentation(t),
+    presentation: withTerminal(threadPresentation(t), t.id, terminals),
     thread: t,
-    children: [...t.bindings.map((b, i) => bindingNode(b, t, now, `${id}/b${i}`)), ...t.children.map((c) => threadNode(c, now, idPrefix))],
+    children: [...t.bindings.map((b, i) => bindingNode(b, t, now, `${id}/b${i}`)), ...t.children.map((c) => threadNode(c, now, idPrefix, terminals))],
   };
 }
 
@@ -36,10 +37,10 @@ export function noticeNode(n: Notice, i: number): UiNode {
   };
 }
 
-export function threadRoots(model: WorkspaceModel, notices: readonly Notice[], now: number): UiNode[] {
+export function threadRoots(model: WorkspaceModel, notices: readonly Notice[], now: number, terminals?: TerminalLookup): UiNode[] {
   const out: UiNode[] = notices.map(noticeNode);
   const folderChildren = (f: WorkspaceModel['folders'][number], prefix: string): UiNode[] => {
-    const nodes = f.live.map((t) => threadNode(t, now, prefix));
+    const nodes = f.live.map((t) => threadNode(t, now, prefix, terminals));
     if (f.ended.length > 0) {
       const days = model.sinceDays;
       nodes.push({
@@ -51,7 +52,7 @@ export function threadRoots(model: WorkspaceModel, notices: readonly Notice[], n
           contextValue: 'endedGroup',
         },
         expanded: false,
-        children: f.ended.map((t) => threadNode(t, now, prefix)),
+        children: f.ended.map((t) => threadNode(t, now, prefix, terminals)),
       });
     }
     return nodes;

@@ -4,13 +4,29 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Mocha from 'mocha';
+import * as util from 'node:util';
 
-/** Same as runCodeServer.ts's SUITE_GREP_ENV and SUITE_START_MARKER (not imported: it pulls in playwright). */
+// Same names as in runCodeServer.ts (not imported: that module pulls in playwright).
 const GREP_ENV = 'CODEX_TC_SUITE_GREP';
-const START_MARKER = '[codex-tc-suite-start]';
+const LINE_PREFIX_ENV = 'CODEX_TC_SUITE_LINE_PREFIX';
 
-export function run(): Promise<void> {
+/**
+ * Under code-server the console reaches the runner mixed with the workbench's own log, so the
+ * reporter's lines carry a prefix the runner keeps. (The extension host's console methods cannot
+ * be replaced, so mocha's reporter output function is: tests' own console.log stays unmarked.)
+ */
+function reporterLog(Mocha: typeof import('mocha'), prefix: string | undefined): (...args: unknown[]) => void {
+  const base = Mocha.reporters.Base as unknown as { consoleLog: (...args: unknown[]) => void };
+  if (prefix) {
+    const original = base.consoleLog;
+    base.consoleLog = (...args: unknown[]) => original(prefix + util.format(...args));
+  }
+  return base.consoleLog;
+}
+
+export async function run(): Promise<void> {
+  const { default: Mocha } = await import('mocha');
+  const log = reporterLog(Mocha, process.env[LINE_PREFIX_ENV]);
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
   const grep = process.env[GREP_ENV];
   if (grep) {
@@ -21,16 +37,15 @@ export function run(): Promise<void> {
       mocha.addFile(path.join(__dirname, file));
     }
   }
-  return new Promise((resolve, reject) => {
-    console.log(START_MARKER);
+  return new Promise<void>((resolve, reject) => {
     try {
       const runner = mocha.run((failures) => {
         const stats = runner.stats;
         if ((stats?.tests ?? 0) === 0) {
-          console.log('the integration suite ran no test');
+          log('the integration suite ran no test');
         }
         // One plain closing line CI tools understand, whatever the reporter printed.
-        console.log(`integration: ${stats?.passes ?? 0} passed, ${failures} failed${stats?.pending ? `, ${stats.pending} skipped` : ''}`);
+        log(`integration: ${stats?.passes ?? 0} passed, ${failures} failed${stats?.pending ? `, ${stats.pending} skipped` : ''}`);
         if (failures > 0) {
           reject(new Error(`${failures} integration test(s) failed`));
         } else if ((stats?.tests ?? 0) === 0) {

@@ -47,9 +47,12 @@ export function shimScript(): string {
   return path.join(repoRoot(), 'dist', 'shim.js');
 }
 
-/** `[mcp_servers.X]` that runs `command args` behind the shim, as a user configures it by hand. */
+/**
+ * `[mcp_servers.X]` that runs `command args` behind the shim, as a user configures it by hand
+ * (plus `required = true`, see HarnessCodex.wrappedProbe).
+ */
 export function shimWrapped(command: string, args: string[], extra: Omit<McpServerConfig, 'command' | 'args'> = {}): McpServerConfig {
-  return { startupTimeoutSec: 20, ...extra, command: process.execPath, args: [shimScript(), '--', command, ...args] };
+  return { startupTimeoutSec: 20, required: true, ...extra, command: process.execPath, args: [shimScript(), '--', command, ...args] };
 }
 
 export interface HarnessCodexOptions {
@@ -92,16 +95,20 @@ export class HarnessCodex {
     return this.home.workDir;
   }
 
-  /** The probe MCP server (records its start, env, calls) behind the shim. */
+  /**
+   * The probe MCP server (records its start, env, calls) behind the shim. `required = true` unless
+   * `options.extra` says otherwise: without it `codex exec` may send its first model request
+   * before a slow server is ready, without the server's tools (seen on a loaded machine).
+   */
   wrappedProbe(name: string, options: Omit<ProbeServerOptions, 'recordFile' | 'name'> = {}): McpServerConfig {
-    const direct = probeServerConfig({ ...options, recordFile: this.recordFile, name });
+    const direct = this.directProbe(name, options);
     const [command, ...args] = probeServerArgv(this.recordFile, name);
     return { ...direct, command: process.execPath, args: [shimScript(), '--', command, ...args] };
   }
 
-  /** The probe without the shim (an unwrapped server). */
+  /** The probe without the shim (an unwrapped server); `required = true` as in wrappedProbe. */
   directProbe(name: string, options: Omit<ProbeServerOptions, 'recordFile' | 'name'> = {}): McpServerConfig {
-    return probeServerConfig({ ...options, recordFile: this.recordFile, name });
+    return probeServerConfig({ ...options, extra: { required: true, ...options.extra }, recordFile: this.recordFile, name });
   }
 
   /** `codex exec` to the end: a thread that ends. */

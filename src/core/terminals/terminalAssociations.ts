@@ -1,0 +1,358 @@
+// Which integrated terminal runs which Codex thread. Pure state: the VS Code side feeds it what it
+// sees (terminals, the Codex processes under each shell, command lines, the TUI's turn signals,
+// thread changes) and shows what it answers.
+//
+// Exact signals win: a Codex process in the terminal that holds the thread's lock file (exec,
+// `--no-daemon`), a trusted `codex resume <id>` command line, the TUI's own reconnect line, or a
+// turn that started in this terminal while exactly one of its candidate threads became active.
+// Without one, the default TUI's thread lives in a shared daemon and nothing names its owner, so
+// the answer is a guess from the working directory and start time, shown as "probable" and never
+// as exact (see shared codex facts: two TUIs started 1.5 s apart created threads 25 ms apart).
+import type { CodexInTerminal } from './codexInProcessTree';
+import type { CommandLineThread, TuiSignal } from './terminalSignals';
+
+export type Certainty = 'exact' | 'probable';
+export type AssociationSource = 'process-lock' | 'command-line' | 'reconnect-line' | 'turn-activity' | 'cwd-and-time';
+
+export interface TerminalAssociation {
+  readonly threadId: string;
+  readonly certainty: Certainty;
+  readonly via: AssociationSource;
+}
+
+/** What the associations need to know of a thread (a subset of discovery's CodexThread). */
+export interface ThreadHint {
+  readonly id: string;
+  readonly live: boolean;
+  readonly cwd?: string;
+  readonly startedAt?: number;
+  readonly forkedFromId?: string;
+}
+
+/** A terminal that ran a thread before (only proven associations are kept). */
+export interface PastTerminal {
+  readonly terminalName: string;
+  readonly until: number;
+}
+
+export interface TerminalAssociationsOptions {
+  readonly now?: () => number;
+  /** Runs `fn` once after `ms` (a one-shot timer; nothing runs while idle). */
+  readonly schedule?: (ms: number, fn: () => void) => void;
+  /** A thread must show activity within this long after a turn started in the terminal. Default 4 s. */
+  readonly activityAfterMs?: number;
+  /** ... or this long before it (the daemon may write before the TUI prints its signal). Default 1 s. */
+  readonly activityBeforeMs?: number;
+  /** A thread created this long before the TUI process started still counts as its. Default 1 s. */
+  readonly startSlackMs?: number;
+}
+
+interface Confirmed {
+  readonly threadId: string;
+  readonly via: AssociationSource;
+  readonly atMs: number;
+}
+
+interface TerminalState {
+  name: string;
+  processes: readonly CodexInTerminal[];
+  /** When the Codex run in this terminal began (process start, or the command's time). */
+  runStartedAtMs?: number;
+  cwd?: string;
+  /** A Codex command line seen through shell integration, while it runs. */
+  command?: { readonly thread?: CommandLineThread; readonly atMs: number; readonly trusted: boolean };
+  confirmed?: Confirmed;
+  turnsStartedAt: number[];
+  /** Shown last, to record history when it changes. */
+  shown?: TerminalAssociation;
+  /** The thread last proven to run here: what history records when the terminal leaves it. */
+  provenThreadId?: string;
+}
+
+const MAX_KEPT = 8;
+
+/**
+ * Threads the terminal's own Codex processes hold. The TUI's shared daemon (`codex app-server
+ * --managed-daemon`) can be a child of the first TUI that started it, yet it holds the threads of
+ * every TUI: its locks say nothing about this terminal.
+ */
+function heldThreads(processes: readonly CodexInTerminal[]): string[] {
+  return [...new Set(processes.filter((p) => p.mode !== 'app-server').flatMap((p) => p.lockedThreadIds))];
+}
+
+export class TerminalAssociations {
+  private readonly terminals = new Map<string, TerminalState>();
+  private readonly threads = new Map<string, ThreadHint>();
+  private readonly activity = new Map<string, number[]>();
+  private readonly past = new Map<string, PastTerminal[]>();
+  private readonly listeners = new Set<() => void>();
+  private readonly now: () => number;
+  private readonly schedule: (ms: number, fn: () => void) => void;
+  private readonly afterMs: number;
+  private readonly beforeMs: number;
+  private readonly slackMs: number;
+
+  constructor(options: TerminalAssociationsOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.schedule = options.schedule ?? ((ms, fn) => setTimeout(fn, ms).unref());
+    this.afterMs = options.activityAfterMs ?? 4000;
+    this.beforeMs = options.activityBeforeMs ?? 1000;
+    this.slackMs = options.startSlackMs ?? 1000;
+  }
+
+  onDidChange(listener: () => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  openTerminal(key: string, name: string): void {
+    if (!this.terminals.has(key)) {
+      this.terminals.set(key, { name, processes: [], turnsStartedAt: [] });
+    }
+  }
+
+  renameTerminal(key: string, name: string): void {
+    const t = this.terminals.get(key);
+    if (t && t.name !== name) {
+      t.name = name;
+      this.changed();
+    }
+  }
+
+  closeTerminal(key: string): void {
+    const t = this.terminals.get(key);
+    if (t) {
+      this.terminals.delete(key);
+      this.leave(t);
+      this.changed();
+    }
+  }
+
+  /** The Codex processes now under the terminal's shell (an empty list: none runs). */
+  setProcesses(key: string, processes: readonly CodexInTerminal[], shellCwd?: string): void {
+    const t = this.terminals.get(key);
+    if (!t) {
+      return;
+    }
+    const wasRunning = t.processes.length > 0;
+    if (processes.length === 0 && wasRunning) {
+      this.endRun(t);
+    }
+    t.processes = processes;
+    if (processes.length > 0) {
+      const starts = processes.map((p) => p.startedAtMs).filter((s): s is number => s !== undefined);
+      if (!wasRunning || t.runStartedAtMs === undefined) {
+        t.runStartedAtMs = starts.length > 0 ? Math.min(...starts) : (t.runStartedAtMs ?? this.now());
+      }
+      t.cwd = processes.find((p) => p.cwd)?.cwd ?? shellCwd ?? t.cwd;
+    }
+    this.changed();
+  }
+
+  /**
+   * A Codex command started in the terminal (shell integration; other commands are not passed in).
+   * `thread`: the thread its command line names; `trusted`: VS Code's confidence in the line is high.
+   */
+  codexCommandStarted(key: string, command: { thread?: CommandLineThread; trusted: boolean; cwd?: string }): void {
+    const t = this.terminals.get(key);
+    if (!t) {
+      return;
+    }
+    this.endRun(t);
+    t.runStartedAtMs = this.now();
+    t.cwd = command.cwd ?? t.cwd;
+    t.command = { ...(command.thread ? { thread: command.thread } : {}), atMs: this.now(), trusted: command.trusted };
+    this.changed();
+  }
+
+  /** The command the terminal ran has finished (shell integration). */
+  commandEnded(key: string): void {
+    const t = this.terminals.get(key);
+    if (t) {
+      this.endRun(t);
+      this.changed();
+    }
+  }
+
+  tuiSignal(key: string, signal: TuiSignal): void {
+    const t = this.terminals.get(key);
+    if (!t) {
+      return;
+    }
+    if (signal.kind === 'reconnect') {
+      // Printed by the TUI as it exits: it names the thread it drove.
+      t.confirmed = { threadId: signal.threadId, via: 'reconnect-line', atMs: this.now() };
+      this.changed();
+      return;
+    }
+    if (signal.state === 'working') {
+      const at = this.now();
+      t.turnsStartedAt = [...t.turnsStartedAt, at].slice(-MAX_KEPT);
+      // Decide once the window has closed, so that a second active candidate is not missed.
+      this.schedule(this.afterMs + 10, () => this.confirmByActivity(t, at));
+    }
+  }
+
+  /** The current thread list (discovery's snapshot). */
+  setThreads(threads: readonly ThreadHint[]): void {
+    this.threads.clear();
+    for (const th of threads) {
+      this.threads.set(th.id, th);
+    }
+    this.changed();
+  }
+
+  /** A thread showed activity (its rollout or the daemon said so). */
+  threadActivity(threadId: string, atMs = this.now()): void {
+    this.activity.set(threadId, [...(this.activity.get(threadId) ?? []), atMs].slice(-MAX_KEPT));
+  }
+
+  current(key: string): TerminalAssociation | undefined {
+    const t = this.terminals.get(key);
+    return t ? this.associationOf(key, t) : undefined;
+  }
+
+  /** The terminal running a thread now, if any. */
+  terminalOf(threadId: string): { key: string; name: string; association: TerminalAssociation } | undefined {
+    for (const [key, t] of this.terminals) {
+      const a = this.associationOf(key, t);
+      if (a?.threadId === threadId) {
+        return { key, name: t.name, association: a };
+      }
+    }
+    return undefined;
+  }
+
+  /** Terminals that ran a thread before (most recent last). */
+  history(threadId: string): readonly PastTerminal[] {
+    return this.past.get(threadId) ?? [];
+  }
+
+  private associationOf(key: string, t: TerminalState): TerminalAssociation | undefined {
+    const running = t.processes.length > 0 || t.command !== undefined;
+    if (!running) {
+      return undefined;
+    }
+    const locked = heldThreads(t.processes);
+    const named = t.command?.thread;
+    const preferred = t.confirmed?.threadId ?? (named?.verb === 'resume' ? named.threadId : undefined);
+    if (locked.length === 1) {
+      return { threadId: locked[0], certainty: 'exact', via: 'process-lock' };
+    }
+    if (locked.length > 1) {
+      // A `--no-daemon` TUI holds its helper thread's lock too: only another signal tells which.
+      return preferred && locked.includes(preferred)
+        ? { threadId: preferred, certainty: 'exact', via: t.confirmed?.via ?? 'command-line' }
+        : { threadId: this.newest(locked) ?? locked[0], certainty: 'probable', via: 'cwd-and-time' };
+    }
+    const candidates = this.candidates(key, t);
+    if (t.confirmed) {
+      // A newer candidate (after `/new`, or another TUI's thread nobody claimed yet) makes the
+      // confirmed thread uncertain again until the next turn proves one of them.
+      const newer = candidates.some((id) => (this.threads.get(id)?.startedAt ?? 0) > t.confirmed!.atMs);
+      return { threadId: t.confirmed.threadId, certainty: newer ? 'probable' : 'exact', via: newer ? 'cwd-and-time' : t.confirmed.via };
+    }
+    if (named?.verb === 'resume') {
+      return { threadId: named.threadId, certainty: t.command!.trusted ? 'exact' : 'probable', via: 'command-line' };
+    }
+    if (named?.verb === 'fork') {
+      const forked = candidates.find((id) => this.threads.get(id)?.forkedFromId === named.threadId);
+      if (forked) {
+        return { threadId: forked, certainty: t.command!.trusted ? 'exact' : 'probable', via: 'command-line' };
+      }
+    }
+    const guess = this.newest(candidates);
+    return guess ? { threadId: guess, certainty: 'probable', via: 'cwd-and-time' } : undefined;
+  }
+
+  /** Live threads that could be this terminal's: its cwd, created after its run began, not another terminal's for sure. */
+  private candidates(key: string, t: TerminalState): string[] {
+    if (t.runStartedAtMs === undefined) {
+      return [];
+    }
+    const takenElsewhere = new Set<string>();
+    for (const [otherKey, other] of this.terminals) {
+      if (otherKey !== key) {
+        heldThreads(other.processes).forEach((id) => takenElsewhere.add(id));
+        if (other.confirmed) {
+          takenElsewhere.add(other.confirmed.threadId);
+        }
+      }
+    }
+    const out: string[] = [];
+    for (const th of this.threads.values()) {
+      if (!th.live || takenElsewhere.has(th.id) || th.startedAt === undefined) {
+        continue;
+      }
+      if (th.startedAt < t.runStartedAtMs - this.slackMs) {
+        continue;
+      }
+      if (t.cwd !== undefined && th.cwd !== undefined && th.cwd !== t.cwd) {
+        continue;
+      }
+      out.push(th.id);
+    }
+    return out;
+  }
+
+  private newest(ids: readonly string[]): string | undefined {
+    let best: string | undefined;
+    for (const id of ids) {
+      if (best === undefined || (this.threads.get(id)?.startedAt ?? 0) > (this.threads.get(best)?.startedAt ?? 0)) {
+        best = id;
+      }
+    }
+    return best;
+  }
+
+  /** A turn started at `turnAt`: if exactly one candidate became active around then, it is this terminal's. */
+  private confirmByActivity(t: TerminalState, turnAt: number): void {
+    const key = [...this.terminals].find(([, v]) => v === t)?.[0];
+    if (key === undefined) {
+      return; // closed meanwhile
+    }
+    const active = this.candidates(key, t)
+      .concat(t.confirmed ? [t.confirmed.threadId] : [])
+      .filter((id, i, all) => all.indexOf(id) === i)
+      .filter((id) => (this.activity.get(id) ?? []).some((at) => at >= turnAt - this.beforeMs && at <= turnAt + this.afterMs));
+    if (active.length === 1) {
+      t.confirmed = { threadId: active[0], via: 'turn-activity', atMs: turnAt };
+      this.changed();
+    }
+  }
+
+  /** The run in a terminal is over (what it showed becomes history in changed()). */
+  private endRun(t: TerminalState): void {
+    t.processes = [];
+    t.command = undefined;
+    t.confirmed = undefined;
+    t.runStartedAtMs = undefined;
+    t.turnsStartedAt = [];
+  }
+
+  /** The terminal no longer runs the thread it showed: if that was proven, it becomes history. */
+  private leave(t: TerminalState): void {
+    if (t.shown && t.provenThreadId === t.shown.threadId) {
+      const entry: PastTerminal = { terminalName: t.name, until: this.now() };
+      this.past.set(t.shown.threadId, [...(this.past.get(t.shown.threadId) ?? []), entry].slice(-MAX_KEPT));
+    }
+    t.provenThreadId = undefined;
+  }
+
+  private changed(): void {
+    // A terminal that leaves a thread (its run ended, or `/new` moved it) leaves a history entry.
+    for (const [key, t] of this.terminals) {
+      const now = this.associationOf(key, t);
+      if (t.shown && t.shown.threadId !== now?.threadId) {
+        this.leave(t);
+      }
+      if (now?.certainty === 'exact') {
+        t.provenThreadId = now.threadId;
+      }
+      t.shown = now;
+    }
+    for (const l of this.listeners) {
+      l();
+    }
+  }
+}

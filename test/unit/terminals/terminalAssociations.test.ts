@@ -1,0 +1,192 @@
+import * as assert from 'node:assert/strict';
+import type { CodexInTerminal } from '../../../src/core/terminals/codexInProcessTree';
+import { TerminalAssociations, type ThreadHint } from '../../../src/core/terminals/terminalAssociations';
+
+const T0 = 1_760_000_000_000;
+/** A UUIDv7-shaped id; `n` tells threads apart. */
+const id = (n: number): string => `019a2b3c-4d5e-7f60-8a1b-${String(n).padStart(12, '0')}`;
+
+/** Associations on a clock the test moves, with timers the test fires. */
+function setup(): { a: TerminalAssociations; at: (ms: number) => void; fire: () => void } {
+  let now = T0;
+  let timers: { due: number; fn: () => void }[] = [];
+  const a = new TerminalAssociations({ now: () => now, schedule: (ms, fn) => timers.push({ due: now + ms, fn }) });
+  return {
+    a,
+    at: (ms) => {
+      now = T0 + ms;
+    },
+    fire: () => {
+      const due = timers.filter((t) => t.due <= now);
+      timers = timers.filter((t) => t.due > now);
+      due.forEach((t) => t.fn());
+    },
+  };
+}
+
+const tui = (pid: number, startMs: number, cwd = '/w', locks: string[] = []): CodexInTerminal => ({
+  pid,
+  argv: ['codex'],
+  mode: locks.length ? 'tui-no-daemon' : 'tui',
+  startedAtMs: T0 + startMs,
+  cwd,
+  lockedThreadIds: locks,
+});
+const thread = (n: number, startMs: number, cwd = '/w', extra: Partial<ThreadHint> = {}): ThreadHint => ({ id: id(n), live: true, cwd, startedAt: T0 + startMs, ...extra });
+
+describe('terminal associations', () => {
+  it('a Codex holding one thread lock in the terminal is exact', () => {
+    const { a } = setup();
+    a.openTerminal('t1', 'bash');
+    a.setProcesses('t1', [{ ...tui(10, 0, '/w', [id(1)]), mode: 'exec' }]);
+    assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'exact', via: 'process-lock' });
+    assert.equal(a.terminalOf(id(1))?.name, 'bash');
+  });
+
+  it('a trusted `codex resume <id>` is exact; an untrusted one is probable', () => {
+    const { a } = setup();
+    a.openTerminal('t1', 'one');
+    a.openTerminal('t2', 'two');
+    a.codexCommandStarted('t1', { thread: { verb: 'resume', threadId: id(5) }, trusted: true });
+    a.codexCommandStarted('t2', { thread: { verb: 'resume', threadId: id(6) }, trusted: false });
+    assert.deepEqual(a.current('t1'), { threadId: id(5), certainty: 'exact', via: 'command-line' });
+    assert.equal(a.current('t2')?.certainty, 'probable');
+  });
+
+  it('a default TUI is probable from cwd and start time, then exact once a turn makes only its thread active', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'codex');
+    a.setThreads([thread(1, -60_000), thread(2, 300), thread(3, 320, '/elsewhere')]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    assert.deepEqual(a.current('t1'), { threadId: id(2), certainty: 'probable', via: 'cwd-and-time' });
+    at(5000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(2), T0 + 5200);
+    at(10_000);
+    fire();
+    assert.deepEqual(a.current('t1'), { threadId: id(2), certainty: 'exact', via: 'turn-activity' });
+  });
+
+  it('two TUIs in one folder started 1.5 s apart each end up exact on their own thread after their first turns', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'first');
+    a.openTerminal('t2', 'second');
+    // Their threads were created 25 ms apart, in the opposite order of the TUIs.
+    a.setThreads([thread(1, 1525), thread(2, 1500)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    a.setProcesses('t2', [tui(11, 1500)]);
+    // Before any turn both are guesses.
+    assert.equal(a.current('t1')?.certainty, 'probable');
+    assert.equal(a.current('t2')?.certainty, 'probable');
+    at(10_000);
+    a.tuiSignal('t2', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 10_100);
+    at(15_000);
+    fire();
+    assert.deepEqual(a.current('t2'), { threadId: id(1), certainty: 'exact', via: 'turn-activity' });
+    at(20_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(2), T0 + 20_050);
+    at(25_000);
+    fire();
+    assert.deepEqual(a.current('t1'), { threadId: id(2), certainty: 'exact', via: 'turn-activity' });
+    assert.equal(a.terminalOf(id(1))?.name, 'second');
+  });
+
+  it('a turn during which two candidate threads were active confirms nothing', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'first');
+    a.setThreads([thread(1, 100), thread(2, 200)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    at(5000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 5100);
+    a.threadActivity(id(2), T0 + 6000);
+    at(10_000);
+    fire();
+    assert.equal(a.current('t1')?.certainty, 'probable');
+  });
+
+  it('`/new` makes the confirmed thread uncertain, and the next turn moves the terminal with a history entry', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'codex');
+    a.setThreads([thread(1, 100)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    at(5000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 5100);
+    at(10_000);
+    fire();
+    assert.equal(a.current('t1')?.certainty, 'exact');
+    at(12_000);
+    a.setThreads([thread(1, 100), thread(2, 12_000)]);
+    assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'probable', via: 'cwd-and-time' });
+    at(15_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(2), T0 + 15_200);
+    at(20_000);
+    fire();
+    assert.deepEqual(a.current('t1'), { threadId: id(2), certainty: 'exact', via: 'turn-activity' });
+    assert.deepEqual(a.history(id(1)).map((h) => h.terminalName), ['codex']);
+  });
+
+  it('the reconnect line at exit names the thread, and the run ends into history when Codex is gone', () => {
+    const { a, at } = setup();
+    a.openTerminal('t1', 'codex');
+    a.setThreads([thread(1, 100), thread(2, 150)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    at(30_000);
+    a.tuiSignal('t1', { kind: 'reconnect', threadId: id(1) });
+    assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'exact', via: 'reconnect-line' });
+    a.setProcesses('t1', []);
+    assert.equal(a.current('t1'), undefined);
+    assert.deepEqual(a.history(id(1)), [{ terminalName: 'codex', until: T0 + 30_000 }]);
+  });
+
+  it('a guess that is replaced leaves no history; a proven thread does', () => {
+    const { a, at } = setup();
+    a.openTerminal('t1', 'codex');
+    a.setThreads([thread(1, 100)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    assert.equal(a.current('t1')?.certainty, 'probable');
+    at(1000);
+    a.setProcesses('t1', []);
+    assert.deepEqual(a.history(id(1)), []);
+  });
+
+  it('closing a terminal ends its association', () => {
+    const { a } = setup();
+    a.openTerminal('t1', 'bash');
+    a.setProcesses('t1', [{ ...tui(10, 0, '/w', [id(1)]), mode: 'exec' }]);
+    a.closeTerminal('t1');
+    assert.equal(a.current('t1'), undefined);
+    assert.equal(a.terminalOf(id(1)), undefined);
+    assert.equal(a.history(id(1))[0]?.terminalName, 'bash');
+  });
+
+  it('a thread another terminal holds exactly is never this terminal\'s guess', () => {
+    const { a } = setup();
+    a.openTerminal('t1', 'exec');
+    a.openTerminal('t2', 'tui');
+    a.setThreads([thread(1, 100), thread(2, 50)]);
+    a.setProcesses('t1', [{ ...tui(10, 0, '/w', [id(1)]), mode: 'exec' }]);
+    a.setProcesses('t2', [tui(11, 0)]);
+    assert.equal(a.current('t2')?.threadId, id(2));
+  });
+
+  it('the locks of a TUI daemon that runs as a child of the first TUI say nothing about that terminal', () => {
+    const { a } = setup();
+    a.openTerminal('t1', 'first');
+    a.setThreads([thread(1, 100), thread(2, 200)]);
+    const daemon: CodexInTerminal = { pid: 20, argv: ['codex', 'app-server', '--listen', 'unix://', '--managed-daemon'], mode: 'app-server', lockedThreadIds: [id(2)] };
+    a.setProcesses('t1', [tui(10, 0), daemon]);
+    assert.notEqual(a.current('t1')?.certainty, 'exact');
+  });
+
+  it('a terminal running no Codex has no association, whatever threads exist', () => {
+    const { a } = setup();
+    a.openTerminal('t1', 'bash');
+    a.setThreads([thread(1, 100)]);
+    assert.equal(a.current('t1'), undefined);
+  });
+});
