@@ -22,9 +22,12 @@ export interface LineHandler {
   extendBound?(head: Buffer): number;
   /** A whole line, '\n' included (except a last line at end of input). False: not now. */
   line(bytes: Buffer): boolean;
-  /** A line longer than the bound: its bytes so far (at least `bound`). False: not now. */
+  /**
+   * A line longer than the bound begins: `head` is a copy of its first bytes (up to END_BYTES),
+   * for classifying it. False: not now. Then all of its bytes come through longPiece.
+   */
   longStart(head: Buffer): boolean;
-  /** More of the long line, as it arrives; the last piece ends with its '\n'. */
+  /** The long line's bytes, as they arrive; the last piece ends with its '\n'. */
   longPiece(piece: Buffer): void;
   /** The long line has ended; `tail` is a copy of its last bytes (up to END_BYTES). */
   longEnd(tail: Buffer): void;
@@ -120,7 +123,7 @@ export class LineSplitter {
       }
       const length = this.pendingLength + stop - pos;
       if (length > this.lineBound && this.lineBound === this.bound && this.handler.extendBound !== undefined) {
-        this.lineBound = Math.max(this.bound, this.handler.extendBound(Buffer.concat([...this.pending, chunk.subarray(pos, Math.min(stop, pos + END_BYTES))])));
+        this.lineBound = Math.max(this.bound, this.handler.extendBound(firstBytes([...this.pending, chunk.subarray(pos, stop)])));
       }
       if (length <= this.lineBound) {
         if (nl < 0) {
@@ -137,15 +140,23 @@ export class LineSplitter {
         pos = stop;
         continue;
       }
-      // Longer than the bound: from here on it streams.
-      const head = this.takePending(chunk.subarray(pos, stop));
+      // Longer than the bound: from here on it streams, starting with what has been kept of it.
       this.lineBound = this.bound;
-      if (!this.handler.longStart(head)) {
-        this.rest = stop === chunk.length ? head : Buffer.concat([head, chunk.subarray(stop)]);
+      const parts = [...this.pending, chunk.subarray(pos, stop)];
+      if (!this.handler.longStart(firstBytes(parts))) {
+        this.pending = [];
+        this.pendingLength = 0;
+        this.rest = Buffer.concat([...parts, chunk.subarray(stop)]);
         return false;
       }
+      this.pending = [];
+      this.pendingLength = 0;
       this.long = true;
-      this.tail = Buffer.from(head.subarray(Math.max(0, head.length - END_BYTES)));
+      this.tail = Buffer.alloc(0);
+      for (const part of parts) {
+        this.keepTail(part);
+        this.handler.longPiece(part);
+      }
       if (nl >= 0) {
         this.long = false;
         this.handler.longEnd(this.tail);
@@ -178,4 +189,19 @@ export class LineSplitter {
       this.tail = joined.subarray(Math.max(0, joined.length - END_BYTES));
     }
   }
+}
+
+/** A copy of the first END_BYTES of a line given as pieces. */
+function firstBytes(parts: readonly Buffer[]): Buffer {
+  const out: Buffer[] = [];
+  let length = 0;
+  for (const p of parts) {
+    if (length >= END_BYTES) {
+      break;
+    }
+    const piece = p.subarray(0, END_BYTES - length);
+    out.push(piece);
+    length += piece.length;
+  }
+  return Buffer.concat(out, length);
 }

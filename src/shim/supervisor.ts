@@ -380,9 +380,8 @@ export class Supervisor {
     } else if (m.method !== undefined && StateLog.isStateSetting(m.method)) {
       this.reportOnce('long-state', `a ${m.method} message longer than ${readsContent(m) ? MAX_READ_MESSAGE : MAX_PARSED_LINE} bytes is passed on but cannot be replayed to a replacement server`);
     }
-    this.longHead = Buffer.from(head.subarray(0, 1024));
+    this.longHead = head;
     this.longTarget = this.server.exit === undefined ? this.server : undefined;
-    this.sendToServer(this.longTarget, head);
     return true;
   }
 
@@ -463,13 +462,10 @@ export class Supervisor {
         }
         return true;
       },
-      longStart: (bytes) => {
-        head = Buffer.from(bytes.subarray(0, 1024));
+      longStart: (first) => {
+        head = first;
         // During a replay only the answers to replayed requests are responses, and they are dropped.
         dropping = server.swallow.size > 0 && classifyEnds(head).kind === 'response';
-        if (!dropping) {
-          this.toClient(bytes);
-        }
         return true;
       },
       longPiece: (piece) => {
