@@ -26,6 +26,7 @@ import type { GuardedSink } from './bindingSink';
 import { threadOfCall } from './callThread';
 import type { OnMismatch } from './cli';
 import { LineSplitter, type LineHandler } from './lineSplitter';
+import { Server } from './serverConnection';
 import { MAX_PARSED_LINE, MAX_READ_MESSAGE, classifyEnds, classifyLine, idFromKey, idKey, type Message } from './messageClass';
 import { ServerProcess, spawnFailure, type ServerExit } from './serverProcess';
 import { StateLog } from './stateLog';
@@ -76,33 +77,6 @@ export function serverEnv(base: NodeJS.ProcessEnv, threadId?: string, contextFil
   return env;
 }
 
-/** One server process and what the supervisor knows about its conversation. */
-class Server {
-  /** Client requests sent to it, not answered yet. */
-  readonly owed = new Set<string>();
-  /** Its requests to the client, not answered yet. */
-  readonly asked = new Set<string>();
-  /** Replayed requests whose answers the client must not see. */
-  readonly swallow = new Set<string>();
-  /** Set when `owed` or `swallow` shrinks, or the process exits: wakes a waiting swap. */
-  onProgress: (() => void) | undefined;
-  /** Swallowed answers that were errors. */
-  readonly swallowedErrors = new Set<string>();
-  exit: ServerExit | undefined;
-  output!: LineSplitter;
-  outputDone: Promise<void> = Promise.resolve();
-  stderrDone: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly proc: ServerProcess,
-    readonly threadId: string | undefined,
-  ) {}
-
-  get stdin(): Writable {
-    return this.proc.child.stdin!;
-  }
-}
-
 export class Supervisor {
   private server!: Server;
   private readonly input: LineSplitter;
@@ -112,6 +86,8 @@ export class Supervisor {
   private readonly held: { bytes: Buffer; message: Message }[] = [];
   private heldBytes = 0;
   private swapping = false;
+  /** A SIGTERM/SIGHUP came: a swap in progress must not start a new server. */
+  private stopRequested = false;
   private inputEnded = false;
   private serverClosed = false;
   private finishing = false;
@@ -158,6 +134,7 @@ export class Supervisor {
     }
     proc.signal(sig);
     if (sig !== 'SIGINT') {
+      this.stopRequested = true;
       // Someone asked the shim to stop; a server that ignores it must not outlive the shim.
       setTimeout(() => proc.signal('SIGKILL'), this.o.graceMs).unref();
     }
@@ -178,60 +155,21 @@ export class Supervisor {
     } catch (e) {
       return spawnFailure(this.o.command, e as NodeJS.ErrnoException);
     }
-    const server = new Server(proc, threadId);
+    const server = new Server(proc, threadId, {
+      output: this.o.output,
+      errorOutput: this.o.errorOutput,
+      stderrTail: this.o.stderrTail,
+      wrote: (n) => (this.bytesOut += n),
+      drained: () => this.resumeInput(),
+    });
     proc.exited.then((exit) => this.onServerExit(server, exit));
-    const child = proc.child;
-    // A server that stops reading holds the client's input (back-pressure), never the shim's memory.
-    child.stdin?.on('drain', () => this.resumeInput());
-    server.output = new LineSplitter(this.serverHandler(server), MAX_PARSED_LINE);
-    if (child.stdout) {
-      const stdout = child.stdout;
-      stdout.on('data', (chunk: Buffer) => {
-        this.o.output.cork();
-        server.output.push(chunk);
-        process.nextTick(() => this.o.output.uncork());
-        if (this.o.output.writableNeedDrain) {
-          stdout.pause();
-          this.o.output.once('drain', () => stdout.resume());
-        }
-      });
-      server.outputDone = new Promise((resolve) => {
-        const done = (): void => {
-          server.output.end();
-          resolve();
-        };
-        stdout.once('end', done);
-        stdout.once('error', done);
-      });
-    }
-    if (child.stderr) {
-      server.stderrDone = this.relayStderr(child.stderr);
-    }
     return server;
   }
 
-  private relayStderr(stderr: Readable): Promise<void> {
-    const out = this.o.errorOutput;
-    stderr.on('data', (chunk: Buffer) => {
-      this.o.stderrTail?.write(chunk);
-      if (!out.write(chunk)) {
-        stderr.pause();
-        out.once('drain', () => stderr.resume());
-      }
-    });
-    return new Promise((resolve) => {
-      stderr.once('end', resolve);
-      stderr.once('error', () => resolve());
-      stderr.once('close', resolve);
-    });
-  }
-
   private onServerExit(server: Server, exit: ServerExit): void {
-    server.exit = exit;
     if (exit.spawnError) {
       this.o.report(exit.spawnError);
     }
-    server.onProgress?.();
     // Its stdin can no longer drain: do not leave the client's input paused on its account.
     this.resumeInput();
     if (server === this.server && !this.swapping) {
@@ -259,7 +197,7 @@ export class Supervisor {
   // ---- client -> server -----------------------------------------------------------------------
 
   private onInput(chunk: Buffer): void {
-    const stdin = this.server.proc.hasExited ? undefined : this.server.stdin;
+    const stdin = this.server.proc.hasExited ? undefined : this.server.proc.child.stdin!;
     stdin?.cork();
     if (!this.input.push(chunk)) {
       this.o.input.pause();
@@ -278,7 +216,7 @@ export class Supervisor {
       return;
     }
     const server = this.server;
-    if (server.exit === undefined && server.stdin.writableNeedDrain) {
+    if (server.exit === undefined && server.proc.child.stdin!.writableNeedDrain) {
       return;
     }
     if (this.inputEnded) {
@@ -342,13 +280,14 @@ export class Supervisor {
       if (this.held.length > 0 && this.heldBytes + bytes.length > MAX_HELD_BYTES) {
         return false;
       }
-      this.held.push({ bytes, message: m });
+      // A copy: the line may be a slice of a read buffer that should not stay alive with it.
+      this.held.push({ bytes: Buffer.from(bytes), message: m });
       this.heldBytes += bytes.length;
       return true;
     }
     const to = this.mismatchOf(m);
     if (to !== undefined) {
-      this.held.push({ bytes, message: m });
+      this.held.push({ bytes: Buffer.from(bytes), message: m });
       this.heldBytes += bytes.length;
       void this.swap(to);
       return true;
@@ -431,82 +370,29 @@ export class Supervisor {
       } else if (one.method === 'notifications/cancelled') {
         const id = cancelledId(one);
         if (id !== undefined && server.owed.delete(id)) {
-          server.onProgress?.();
+          server.progressed();
         }
       }
-      if ((one.kind === 'request' || one.kind === 'notification') && !this.log.note(one, bytes)) {
+      if (m.kind !== 'batch' && (one.kind === 'request' || one.kind === 'notification') && !this.log.note(one, bytes)) {
         this.reportOnce('log-full', `the client's state-setting messages exceed what the shim keeps for a replacement server; ${one.method} will not be replayed`);
       }
     }
     this.sendToServer(server, bytes);
   }
 
+  /** Writes to a server's stdin; a full pipe pauses the client's input until it drains. */
   private sendToServer(server: Server | undefined, bytes: Buffer): void {
-    if (server === undefined || server.exit !== undefined || !server.stdin.writable) {
-      return;
-    }
-    if (!server.stdin.write(bytes)) {
+    if (server !== undefined && !server.send(bytes)) {
       this.o.input.pause();
     }
   }
 
-  // ---- server -> client -----------------------------------------------------------------------
-
-  private serverHandler(server: Server): LineHandler {
-    let head: Buffer | undefined;
-    let dropping = false;
-    return {
-      line: (bytes) => {
-        if (this.fromServer(server, classifyLine(bytes))) {
-          this.toClient(bytes);
-        }
-        return true;
-      },
-      longStart: (first) => {
-        head = first;
-        // During a replay only the answers to replayed requests are responses, and they are dropped.
-        dropping = server.swallow.size > 0 && classifyEnds(head).kind === 'response';
-        return true;
-      },
-      longPiece: (piece) => {
-        if (!dropping) {
-          this.toClient(piece);
-        }
-      },
-      longEnd: (tail) => {
-        this.fromServer(server, classifyEnds(head!, tail));
-        head = undefined;
-      },
-    };
-  }
-
-  /** Keeps the books on a server's line. False: the client must not see it. */
-  private fromServer(server: Server, m: Message): boolean {
-    for (const one of m.kind === 'batch' ? (m.members ?? []) : [m]) {
-      if (one.kind === 'request') {
-        server.asked.add(one.id!);
-      } else if (one.kind === 'response' && one.id !== undefined) {
-        if (server.swallow.delete(one.id)) {
-          if (one.isError) {
-            server.swallowedErrors.add(one.id);
-          }
-          server.onProgress?.();
-          return false;
-        }
-        if (server.owed.delete(one.id)) {
-          server.onProgress?.();
-        }
-      }
-    }
-    return true;
-  }
-
+  /** The shim's own line to the client (an error answer), never inside a server's line. */
   private toClient(bytes: Buffer): void {
-    if (this.o.output.destroyed) {
-      return;
+    if (!this.o.output.destroyed) {
+      this.bytesOut += bytes.length;
+      this.o.output.write(bytes);
     }
-    this.bytesOut += bytes.length;
-    this.o.output.write(bytes);
   }
 
   // ---- the swap -------------------------------------------------------------------------------
@@ -519,6 +405,12 @@ export class Supervisor {
     try {
       await this.quiesce(old);
       await this.stop(old);
+      if (this.stopRequested) {
+        // Codex (or someone) is stopping the shim: end with the server's status, start nothing.
+        this.answerHeld(`the shim was stopped before the MCP server could be restarted for Codex thread ${to}`);
+        await this.finish(old, old.exit ?? (await old.proc.exited));
+        return;
+      }
       const failure = await this.startFor(to);
       if (failure !== undefined) {
         await this.failSwap(to, failure);
@@ -541,7 +433,7 @@ export class Supervisor {
         this.o.report(`the server (thread ${server.threadId ?? 'none'}) still owes ${server.owed.size} answer(s) after ${this.o.drainTimeoutMs} ms; stopping it`);
         return;
       }
-      await progressOf(server, left);
+      await server.progress(left);
     }
   }
 
@@ -551,7 +443,7 @@ export class Supervisor {
     // Its last lines are relayed before anything else is said about its requests.
     await Promise.race([server.outputDone, delay(this.o.graceMs)]);
     server.proc.child.stdout?.destroy();
-    if (server.output.midLong) {
+    if (server.midLine) {
       this.toClient(Buffer.from('\n')); // it died inside a line: end that line, not the next one
     }
     for (const id of server.owed) {
@@ -594,15 +486,15 @@ export class Supervisor {
   private async replay(server: Server): Promise<string | undefined> {
     const deadline = Date.now() + this.o.startupTimeoutMs;
     const waitAnswers = async (): Promise<string | undefined> => {
-      while (server.swallow.size > 0) {
+      while (server.unansweredReplays > 0) {
         if (server.exit !== undefined) {
-          return `it exited (status ${server.exit.status}) before answering the replayed ${server.swallow.size === 1 ? 'request' : 'requests'}`;
+          return `it exited (status ${server.exit.status}) before answering the replayed ${server.unansweredReplays === 1 ? 'request' : 'requests'}`;
         }
         const left = deadline - Date.now();
         if (left <= 0) {
           return `it did not answer the replayed requests within ${this.o.startupTimeoutMs} ms`;
         }
-        await progressOf(server, left);
+        await server.progress(left);
       }
       return undefined;
     };
@@ -610,7 +502,7 @@ export class Supervisor {
     for (let k = 0; k < entries.length; k++) {
       const { bytes, message } = entries[k];
       if (message.kind === 'request') {
-        server.swallow.add(message.id!);
+        server.swallowAnswerTo(message.id!);
       }
       this.sendToServer(server, bytes);
       if (k === 0 && message.method === 'initialize') {
@@ -629,17 +521,22 @@ export class Supervisor {
   private async failSwap(to: string, failure: { why: string; exit?: ServerExit }): Promise<void> {
     const exit: ServerExit = failure.exit ?? { code: null, signal: null, status: 1 };
     this.o.report(`cannot restart the server for thread ${to}: ${failure.why}; ending (held requests answered with an error)`);
+    this.answerHeld(`the MCP server could not be restarted for Codex thread ${to}: ${failure.why}`);
+    // A server the shim had to stop reports 1, not the signal the shim sent it.
+    const reported: ServerExit = exit.spawnError !== undefined || exit.code !== null ? exit : { ...exit, code: 1, status: 1, signal: null };
+    await this.finish(this.server, reported);
+  }
+
+  /** Every held request gets an error answer; held notifications are dropped. */
+  private answerHeld(why: string): void {
     for (const { message } of this.held.splice(0)) {
       for (const one of message.kind === 'batch' ? (message.members ?? []) : [message]) {
         if (one.kind === 'request') {
-          this.answerWithError(one.id!, `the MCP server could not be restarted for Codex thread ${to}: ${failure.why}`);
+          this.answerWithError(one.id!, why);
         }
       }
     }
     this.heldBytes = 0;
-    // A server the shim had to stop reports 1, not the signal the shim sent it.
-    const reported: ServerExit = exit.spawnError !== undefined || exit.code !== null ? exit : { ...exit, code: 1, status: 1, signal: null };
-    await this.finish(this.server, reported);
   }
 
   private deliverHeld(): void {
@@ -691,19 +588,6 @@ function correction(from: string | undefined, to: string, action: 'restart' | 'k
     c.from = from;
   }
   return c;
-}
-
-/** Resolves on the server's next progress (an answer, an exit) or after `ms`. */
-function progressOf(server: Server, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      server.onProgress = undefined;
-      resolve();
-    }
-    server.onProgress = done;
-  });
 }
 
 /** Resolves when everything written so far has left the process (or the destination is gone). */
