@@ -1,16 +1,18 @@
 // The client messages a replacement server must see again so that it remembers what the replaced
 // one did: the handshake and every request or notification that set state, in the order sent.
 //
-// The rule: every client request or notification is state-setting unless its method is known to
-// change nothing a server keeps about its client (READ_ONLY_OR_ONE_OFF below: reads, lists, pings,
-// tool calls, cancellations, progress). So `initialize`, `notifications/initialized`,
-// `logging/setLevel`, `resources/subscribe`/`unsubscribe`, `notifications/roots/list_changed` and
-// any method the shim does not know are replayed. Tool calls are not: they act on the world, and
-// doing one twice is worse than a server that lacks what it did.
+// The rule: the state-setting messages MCP defines (`initialize`, `notifications/initialized`,
+// `logging/setLevel`, `resources/subscribe`/`unsubscribe`, `notifications/roots/list_changed`),
+// and every client *request* whose method the shim does not know (a vendor extension may set
+// state; a request it does not know is answered with an error, which is swallowed). Not replayed:
+// what MCP defines as reads or one-off actions (READ_ONLY_OR_ONE_OFF: lists, reads, pings, tool
+// calls, cancellations, progress; a tool call acts on the world, and doing it twice is worse than
+// a server that lacks what it did), and unknown notifications (MCP sets state with requests, and
+// a flood of vendor notifications must not cost a copy each).
 //
 // Only the latest state counts: a second `logging/setLevel` replaces the first, `unsubscribe`
-// removes its `subscribe` (and is not replayed itself), identical repeats are kept once, at the
-// position of the latest. The log keeps the client's original bytes, at most MAX_LOG_BYTES.
+// removes its `subscribe` (and is not replayed itself), an unknown request replaces the earlier
+// one of the same method. The log keeps the client's original bytes, at most MAX_LOG_BYTES.
 
 import type { Message } from './messageClass';
 
@@ -47,9 +49,13 @@ export class StateLog {
   private readonly entries = new Map<string, Recorded>();
   private bytes = 0;
 
-  /** Whether a client message with this method is replayed (see the rule above). */
-  static isStateSetting(method: string): boolean {
-    return !READ_ONLY_OR_ONE_OFF.has(method);
+  /** Whether a client message is replayed (see the rule above). */
+  static isStateSetting(message: Message): boolean {
+    const method = message.method;
+    if (method === undefined || READ_ONLY_OR_ONE_OFF.has(method)) {
+      return false;
+    }
+    return MCP_STATE.has(method) || message.kind === 'request';
   }
 
   /** A state-setting method MCP defines (an unknown one is recorded only when short). */
@@ -63,7 +69,7 @@ export class StateLog {
    */
   note(message: Message, bytes: Buffer): boolean {
     const method = message.method;
-    if (method === undefined || !StateLog.isStateSetting(method)) {
+    if (method === undefined || !StateLog.isStateSetting(message)) {
       return true;
     }
     const params = message.parsed?.params as Record<string, unknown> | undefined;
@@ -74,12 +80,7 @@ export class StateLog {
     if (message.parsed === undefined) {
       return false;
     }
-    const key =
-      method === 'resources/subscribe'
-        ? `${method} ${String(params?.uri)}`
-        : method === 'initialize' || method === 'notifications/initialized' || method === 'logging/setLevel'
-          ? method
-          : `${method} ${JSON.stringify(params)}`;
+    const key = method === 'resources/subscribe' ? `${method} ${String(params?.uri)}` : method;
     this.remove(key);
     if (this.bytes + bytes.length > MAX_LOG_BYTES) {
       return false;

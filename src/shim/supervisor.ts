@@ -316,7 +316,7 @@ export class Supervisor {
     if (m.method === 'tools/call') {
       this.o.sink.call(Date.now());
       this.reportOnce('long-call', `a tools/call longer than ${MAX_READ_MESSAGE} bytes is passed on without checking its thread id`);
-    } else if (m.method !== undefined && StateLog.isStateSetting(m.method)) {
+    } else if (StateLog.isStateSetting(m)) {
       this.reportOnce('long-state', `a ${m.method} message longer than ${readsContent(m) ? MAX_READ_MESSAGE : MAX_PARSED_LINE} bytes is passed on but cannot be replayed to a replacement server`);
     }
     this.longHead = head;

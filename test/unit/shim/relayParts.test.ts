@@ -137,7 +137,7 @@ describe('relay parts', () => {
   });
 
   describe('StateLog', () => {
-    it('keeps the latest state in order: initialize first, setLevel replaced, unsubscribe removes, reads skipped', () => {
+    it('keeps the latest state in order: initialize first, setLevel replaced, unsubscribe removes, reads and unknown notifications skipped', () => {
       const log = new StateLog();
       const send = (m: Record<string, unknown>): void => {
         const bytes = line(JSON.stringify({ jsonrpc: '2.0', ...m }));
@@ -154,10 +154,12 @@ describe('relay parts', () => {
       send({ method: 'notifications/roots/list_changed' });
       send({ id: 7, method: 'logging/setLevel', params: { level: 'error' } });
       send({ id: 8, method: 'vendor/setMode', params: { mode: 'x' } });
+      send({ method: 'vendor/ping', params: { n: 1 } }); // an unknown notification: not replayed
+      send({ id: 9, method: 'vendor/setMode', params: { mode: 'y' } }); // replaces id 8
       const replayed = log.replay().map((r) => JSON.parse(r.bytes.toString()) as { id?: number; method: string });
       assert.deepEqual(
         replayed.map((m) => `${m.method}${m.id !== undefined ? `#${m.id}` : ''}`),
-        ['initialize#0', 'notifications/initialized', 'resources/subscribe#3', 'notifications/roots/list_changed', 'logging/setLevel#7', 'vendor/setMode#8'],
+        ['initialize#0', 'notifications/initialized', 'resources/subscribe#3', 'notifications/roots/list_changed', 'logging/setLevel#7', 'vendor/setMode#9'],
       );
     });
   });
