@@ -17,10 +17,13 @@
 //  - The shim alone is SIGKILLed (nothing in it can run): the server's stdin reaches EOF (the
 //    shim held the only write end) and its next stdout write fails with EPIPE, so servers that
 //    stop on either exit. One that ignores both stays, re-parented, until its group is killed.
-//  - Windows: no POSIX signals; kill() terminates at once, stdin EOF works the same.
+//  - Windows: no POSIX signals. `npx`, `uvx` and other .cmd files run through cmd.exe, so the
+//    child's pid is cmd's: stopping the server ends the whole tree (`taskkill /T /F`). cross-spawn
+//    resolves such commands and escapes their arguments for cmd.exe (`%`, `!`, `^`, quotes).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import crossSpawn from 'cross-spawn';
 
 export interface ServerExit {
   code: number | null;
@@ -89,7 +92,12 @@ export class ServerProcess {
       return;
     }
     try {
-      this.child.kill(sig);
+      const tree = killTreeCommand(this.child.pid, sig);
+      if (tree !== undefined) {
+        spawnChild(tree.command, tree.args, { stdio: 'ignore', windowsHide: true }).on('error', () => undefined);
+      } else {
+        this.child.kill(sig);
+      }
     } catch {
       // Gone already, or a signal this platform lacks (Windows knows few): nothing to do.
     }
@@ -101,9 +109,9 @@ export class ServerProcess {
    * grace period only runs out once progress() has stood still for `graceMs`: a server still
    * delivering its last answers to a client that reads them is finishing, not hanging.
    */
-  stop(graceMs: number, progress?: () => number): void {
+  stop(graceMs: number, progress?: () => number): Promise<ServerExit> {
     if (this.exit !== undefined) {
-      return;
+      return this.exited;
     }
     this.child.stdin?.end();
     let last = progress?.();
@@ -117,6 +125,7 @@ export class ServerProcess {
       }
     };
     this.after(graceMs, check);
+    return this.exited;
   }
 
   /** SIGTERM now, SIGKILL after `graceMs` if it is still running. */
@@ -132,19 +141,21 @@ export class ServerProcess {
   }
 }
 
-function spawnServer(spec: ServerSpec): ChildProcess {
-  const stdio: ['pipe', 'pipe', 'pipe' | 'inherit'] = ['pipe', 'pipe', spec.stderr];
-  if (process.platform === 'win32' && !/\.(exe|com)$/i.test(spec.command)) {
-    // Windows: `npx`, `uvx` and friends are .cmd files, which Node only starts through a shell.
-    // Best effort quoting for cmd.exe; the POSIX path below never uses a shell.
-    const line = [spec.command, ...spec.args].map(quoteForCmd).join(' ');
-    return spawn(line, { env: spec.env, stdio, shell: true, windowsHide: true });
-  }
-  return spawn(spec.command, [...spec.args], { env: spec.env, stdio, windowsHide: true });
+/** Starts the server: cross-spawn does what Windows needs (.cmd through cmd.exe, escaping). */
+export function spawnServer(spec: ServerSpec): ChildProcess {
+  return crossSpawn(spec.command, [...spec.args], { env: spec.env, stdio: ['pipe', 'pipe', spec.stderr], windowsHide: true });
 }
 
-function quoteForCmd(arg: string): string {
-  return /^[\w./:=@+-]+$/.test(arg) ? arg : `"${arg.replace(/"/g, '""')}"`;
+/**
+ * How to end a server and everything it started on Windows, where the child may be cmd.exe
+ * running the real server and no signal reaches a tree: `taskkill /T /F`. Undefined: use a signal
+ * (POSIX; and Ctrl-C-like SIGINT, which Windows does deliver to the child itself).
+ */
+export function killTreeCommand(pid: number, sig: NodeJS.Signals, platform: NodeJS.Platform = process.platform): { command: string; args: string[] } | undefined {
+  if (platform !== 'win32' || sig === 'SIGINT') {
+    return undefined;
+  }
+  return { command: 'taskkill', args: ['/pid', String(pid), '/T', '/F'] };
 }
 
 export function spawnFailure(command: string, err: NodeJS.ErrnoException): ServerExit {

@@ -1,43 +1,44 @@
-// Runs the real server and, when a tools/call says the server serves the wrong thread, replaces it.
+// Runs the real server, relays its stdio, and when a tools/call says the server serves the wrong
+// thread, swaps it for one that serves the right thread. One server process lives at any time.
 //
-// A "generation" is one server process. Normally there is exactly one. On a mismatch in `restart`
-// mode:
-//   1. client input is held (stdin paused; the lines already read wait in a short queue);
-//   2. a new server starts with the call's thread id; the client's original `initialize` request
-//      is replayed to it byte for byte, its reply is swallowed (the client already has one), then
-//      the client's `notifications/initialized` is replayed;
-//   3. the new server becomes current and gets the held call and everything after it;
-//   4. the old server only receives what belongs to requests it already has (cancellations, the
-//      client's answers to its own requests) and keeps relaying its answers; once it owes nothing,
-//      its output is cut at a line end, and it is stopped like Codex stops servers.
-// So each client request is answered once, by the server it was sent to. If the new server
-// cannot start or initialize, the old one stays current and the mismatch is recorded as 'keep'.
+// The relay: each direction is framed into lines (lineSplitter.ts) and each line classified
+// (messageClass.ts: JSON.parse up to a bound, the ends of longer lines); the original bytes go on
+// unchanged. The supervisor keeps per server the client requests it owes answers to and its own
+// requests to the client not yet answered, and the client's state-setting messages (stateLog.ts).
 //
-// Request tracking reads only the envelope of each line (messagePeek.ts), both ways, so it costs
-// the same for a 10 MB message as for a 100-byte one. A chunk that is exactly one ordinary message
-// (the request-reply case, where every microsecond shows in the round trip) takes a shorter path
-// with the same checks (sendSingleMessage); a call for the server's own thread is confirmed without
-// parsing (callCanOnlyBeFor), and a large one without joining its pieces (piecesCanOnlyBeFor).
+// The swap, on a tools/call for another thread (`--on-mismatch restart`, the default):
+//   1. hold: the call and every later client request or notification wait in a bounded queue
+//      (answers to the server's own requests and cancellations of what it owes still go through,
+//      so it can finish);
+//   2. quiesce: the server gets up to `drainTimeoutMs` to answer what it owes;
+//   3. stop it as Codex does (close stdin, SIGTERM, SIGKILL, `graceMs` apart) and wait for its
+//      exit; a request it never answered gets a JSON-RPC error, so none is left without an answer;
+//   4. start the new server with the call's thread, replay the state log in order (`initialize`
+//      first, its answer awaited), swallow the answers to the replayed requests;
+//   5. deliver the held lines, the call first.
+// If the new server cannot start or answer the replay, that is reported on stderr and to the sink,
+// every held request gets a JSON-RPC error, and the shim ends with the failed server's status:
+// without a server there is nothing left to relay.
 
 import type { Readable, Writable } from 'node:stream';
 import type { Correction } from '../core/store/threadContext';
 import type { GuardedSink } from './bindingSink';
-import { callCanOnlyBeFor, piecesCanOnlyBeFor, threadOfCallLine, threadOfCallMessage } from './callInspector';
+import { threadOfCall } from './callThread';
 import type { OnMismatch } from './cli';
-import { noteRelayed } from './gcNudge';
-import { idKeyOf, peekLine, peekParts, type Peek } from './messagePeek';
-import { CoalescingWriter, LineAssembler, OutputMux, PauseGate, headAndTail, type MuxSource } from './relay';
+import { LineSplitter, type LineHandler } from './lineSplitter';
+import { Server } from './serverConnection';
+import { MAX_PARSED_LINE, MAX_READ_MESSAGE, classifyEnds, classifyLine, idFromKey, idKey, type Message } from './messageClass';
 import { ServerProcess, spawnFailure, type ServerExit } from './serverProcess';
+import { StateLog } from './stateLog';
 import type { StderrTail } from './stderrTail';
 import type { Report } from './types';
 
-const LF = 0x0a;
-/** Lines this long or shorter may be JSON.parse'd when the envelope peek is not enough. */
-const PARSE_FALLBACK_LIMIT = 1024 * 1024;
 /** At exit, how long the output may stand still before the shim stops waiting for it. */
 const OUTPUT_IDLE_MS = 2000;
-/** Client messages whose content (not only their envelope) the supervisor reads. */
-const CONTENT_METHODS = new Set(['tools/call', 'initialize', 'notifications/initialized', 'notifications/cancelled']);
+/** Client lines held during a swap, in bytes; beyond it the client's input is paused. */
+const MAX_HELD_BYTES = 8 * 1024 * 1024;
+/** JSON-RPC error code for requests the shim answers itself (implementation-defined range). */
+const SHIM_ERROR = -32001;
 
 export interface SupervisorOptions {
   command: string;
@@ -55,9 +56,9 @@ export interface SupervisorOptions {
   stderrTail?: StderrTail;
   /** Between closing a server's stdin, SIGTERM and SIGKILL. */
   graceMs: number;
-  /** How long a replacement server has to answer the replayed initialize. */
+  /** How long a replacement server has to answer the replayed requests. */
   startupTimeoutMs: number;
-  /** How long a replaced server may take to answer what it owes before it is stopped anyway. */
+  /** How long a server being replaced may take to answer what it owes. */
   drainTimeoutMs: number;
 }
 
@@ -76,116 +77,73 @@ export function serverEnv(base: NodeJS.ProcessEnv, threadId?: string, contextFil
   return env;
 }
 
-type GenState = 'replaying' | 'current' | 'draining' | 'retired' | 'failed';
-
-class Generation {
-  state: GenState;
-  /** Client requests sent to this server and not yet answered (normalised ids). */
-  readonly owed = new Set<string>();
-  /** This server's own requests to the client, not yet answered. */
-  readonly asked = new Set<string>();
-  source: MuxSource | undefined;
-  writer: CoalescingWriter | undefined;
-  /** Writes to the server's stdin, holding the client's input while the server's pipe is full. */
-  send: ((data: Buffer) => void) | undefined;
-  exit: ServerExit | undefined;
-  /** Id of the replayed initialize, whose reply the client must not see. */
-  swallowId: string | undefined;
-  initialized: ((ok: boolean) => void) | undefined;
-  outputDone: Promise<void> = Promise.resolve();
-  stderrDone: Promise<void> = Promise.resolve();
-  drainTimer: NodeJS.Timeout | undefined;
-  /** The thread id as bytes, for the per-call check's fast path. */
-  readonly threadIdBytes: Buffer | undefined;
-
-  constructor(
-    readonly n: number,
-    readonly proc: ServerProcess | undefined,
-    readonly threadId: string | undefined,
-    readonly contextFile: string | undefined,
-    state: GenState,
-  ) {
-    this.state = state;
-    this.threadIdBytes = threadId !== undefined ? Buffer.from(threadId, 'latin1') : undefined;
-  }
-
-  get alive(): boolean {
-    return this.proc !== undefined && this.exit === undefined;
-  }
-}
-
-interface QueuedLine {
-  buf: Buffer;
-  start: number;
-  end: number;
-}
-
 export class Supervisor {
-  private readonly mux: OutputMux;
-  private readonly inputGate: PauseGate;
-  private readonly assembler = new LineAssembler();
-  private readonly generations = new Set<Generation>();
-  private current!: Generation;
-  private count = 0;
-  private restarting = false;
-  private readonly queue: QueuedLine[] = [];
+  private server!: Server;
+  private readonly input: LineSplitter;
+  private readonly log = new StateLog();
+  /** Ids of requests from servers already stopped: the client's late answers to them are dropped. */
+  private readonly staleAsked = new Set<string>();
+  private readonly held: { bytes: Buffer; message: Message }[] = [];
+  private heldBytes = 0;
+  private swapping = false;
+  /** A SIGTERM/SIGHUP came: a swap in progress must not start a new server. */
+  private stopRequested = false;
   private inputEnded = false;
-  private serversClosed = false;
+  private serverClosed = false;
   private finishing = false;
-  private initLine: Buffer | undefined;
-  private initId: string | undefined;
-  private initializedLine: Buffer | undefined;
-  private readonly failedRestarts = new Set<string>();
   private readonly keptMismatches = new Set<string>();
-  private invalidReported = false;
+  private readonly reportedOnce = new Set<string>();
+  /** Head of the client's long line in flight, and the server it goes to. */
+  private longHead: Buffer | undefined;
+  private longTarget: Server | undefined;
+  private bytesOut = 0;
   private resolveFinished!: (exit: ServerExit) => void;
   /** Settles with the exit of the server the shim reports, once its output has been relayed. */
   readonly finished: Promise<ServerExit>;
 
   constructor(private readonly o: SupervisorOptions) {
-    this.mux = new OutputMux(o.output);
-    this.inputGate = new PauseGate(o.input);
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.input = new LineSplitter(this.clientHandler(), MAX_PARSED_LINE);
   }
 
   /** Starts the first server and the relay. Returns its pid (undefined: it could not start). */
   start(): number | undefined {
-    const gen = this.spawn(this.o.threadId, this.o.contextFile, false);
-    this.current = gen;
-    if (gen.proc === undefined) {
-      // spawn() itself threw; a failure reported through 'error' ends up in onServerExit instead.
-      this.o.report(gen.exit!.spawnError!);
-      void this.finish(gen);
-    }
-    if (!gen.alive) {
+    const server = this.spawn(this.o.threadId, this.o.contextFile);
+    if (!(server instanceof Server)) {
+      this.o.report(server.spawnError!);
+      void this.finish(undefined, server);
       return undefined;
+    }
+    this.server = server;
+    if (server.proc.pid === undefined) {
+      return undefined; // 'error' follows: onServerExit reports it and finishes
     }
     this.o.input.on('data', (chunk: Buffer) => this.onInput(chunk));
     this.o.input.on('end', () => this.onInputEnd());
     this.o.input.on('error', () => this.onInputEnd());
     // The client closed its end of our stdout: nobody listens any more, so wind down as on EOF.
     this.o.output.on('error', () => this.onInputEnd());
-    return gen.proc!.pid;
+    return server.proc.pid;
   }
 
-  /** Passes a signal to every running server; SIGTERM and SIGHUP are followed by SIGKILL. */
+  /** Passes a signal to the server; SIGTERM and SIGHUP are followed by SIGKILL after the grace. */
   forwardSignal(sig: NodeJS.Signals): void {
-    for (const g of this.generations) {
-      if (!g.alive) {
-        continue;
-      }
-      g.proc!.signal(sig);
-      if (sig !== 'SIGINT') {
-        // Someone asked the shim to stop; a server that ignores it must not outlive the shim.
-        setTimeout(() => g.proc!.signal('SIGKILL'), this.o.graceMs).unref();
-      }
+    const proc = this.server?.proc;
+    if (proc === undefined || proc.hasExited) {
+      return;
+    }
+    proc.signal(sig);
+    if (sig !== 'SIGINT') {
+      this.stopRequested = true;
+      // Someone asked the shim to stop; a server that ignores it must not outlive the shim.
+      setTimeout(() => proc.signal('SIGKILL'), this.o.graceMs).unref();
     }
   }
 
   // ---- servers --------------------------------------------------------------------------------
 
-  private spawn(threadId: string | undefined, contextFile: string | undefined, replay: boolean): Generation {
-    const n = ++this.count;
+  /** A server (its pid is undefined when an 'error' event will report why it did not start). */
+  private spawn(threadId: string | undefined, contextFile: string | undefined): Server | ServerExit {
     let proc: ServerProcess;
     try {
       proc = new ServerProcess({
@@ -195,534 +153,433 @@ export class Supervisor {
         stderr: this.o.stderrTail ? 'pipe' : 'inherit',
       });
     } catch (e) {
-      const gen = new Generation(n, undefined, threadId, contextFile, 'failed');
-      gen.exit = spawnFailure(this.o.command, e as NodeJS.ErrnoException);
-      return gen;
+      return spawnFailure(this.o.command, e as NodeJS.ErrnoException);
     }
-    const gen = new Generation(n, proc, threadId, contextFile, replay ? 'replaying' : 'current');
-    this.generations.add(gen);
-    proc.exited.then((exit) => this.onServerExit(gen, exit));
-    if (proc.pid === undefined) {
-      return gen; // 'error' follows and settles `exited` with 127/126
-    }
-    const child = proc.child;
-    let awaitingDrain = false; // one 'drain' listener per congestion, however many writes
-    gen.send = (data: Buffer): void => {
-      noteRelayed(data.length);
-      if (!child.stdin!.write(data) && !awaitingDrain) {
-        awaitingDrain = true;
-        this.inputGate.hold(`server-${n}`);
-        child.stdin!.once('drain', () => {
-          awaitingDrain = false;
-          this.inputGate.release(`server-${n}`);
-        });
-      }
-    };
-    gen.writer = new CoalescingWriter(gen.send);
-    gen.source = this.mux.addSource(child.stdout!, (h, hs, he, t, ts, te, whole) => this.onServerLine(gen, h, hs, he, t, ts, te, whole), replay);
-    gen.outputDone = new Promise((resolve) => gen.source!.onceEnded(resolve));
-    if (child.stderr) {
-      gen.stderrDone = this.relayStderr(child.stderr);
-    }
-    return gen;
+    const server = new Server(proc, threadId, {
+      output: this.o.output,
+      errorOutput: this.o.errorOutput,
+      stderrTail: this.o.stderrTail,
+      wrote: (n) => (this.bytesOut += n),
+      drained: () => this.resumeInput(),
+    });
+    proc.exited.then((exit) => this.onServerExit(server, exit));
+    return server;
   }
 
-  private relayStderr(stderr: Readable): Promise<void> {
-    const gate = new PauseGate(stderr);
-    const out = this.o.errorOutput;
-    let awaitingDrain = false;
-    stderr.on('data', (chunk: Buffer) => {
-      this.o.stderrTail?.write(chunk);
-      if (!out.write(chunk) && !awaitingDrain) {
-        awaitingDrain = true;
-        gate.hold('stderr');
-        out.once('drain', () => {
-          awaitingDrain = false;
-          gate.release('stderr');
-        });
-      }
-    });
-    return new Promise((resolve) => {
-      stderr.once('end', resolve);
-      stderr.once('error', () => resolve());
-      stderr.once('close', resolve);
-    });
-  }
-
-  private onServerExit(gen: Generation, exit: ServerExit): void {
-    gen.exit = exit;
+  private onServerExit(server: Server, exit: ServerExit): void {
     if (exit.spawnError) {
       this.o.report(exit.spawnError);
     }
     // Its stdin can no longer drain: do not leave the client's input paused on its account.
-    this.inputGate.release(`server-${gen.n}`);
-    clearTimeout(gen.drainTimer);
-    gen.initialized?.(false);
-    if (gen === this.current && !this.restarting) {
-      void this.finish(gen);
-      return;
-    }
-    if (gen.state === 'draining' && gen.owed.size > 0 && gen !== this.current) {
-      this.o.report(`the replaced server (thread ${gen.threadId ?? 'none'}) exited with ${gen.owed.size} request(s) unanswered`);
-    }
-    if (gen !== this.current) {
-      gen.state = 'retired';
-      this.generations.delete(gen);
+    this.resumeInput();
+    if (server === this.server && !this.swapping) {
+      void this.finish(server, exit);
     }
   }
 
-  private async finish(gen: Generation): Promise<void> {
+  private async finish(server: Server | undefined, exit: ServerExit): Promise<void> {
     if (this.finishing) {
       return;
     }
     this.finishing = true;
-    this.inputGate.hold('finished');
-    const exit = gen.exit!;
-    // Relay everything the server wrote before it exited, however slowly the client reads. Only a
-    // standstill ends the wait early: a grandchild holding the server's stdout open without
-    // writing, or a client that stopped reading.
-    const relayed = Promise.all([gen.outputDone, gen.stderrDone]).then(() => this.mux.whenFlushed());
-    await untilIdle(relayed, () => this.mux.bytesOut, OUTPUT_IDLE_MS);
-    // Any other server (one being replaced, or a replacement) must not outlive the shim: the
-    // shim's timers die with it, so wait for them here and SIGKILL what is left.
-    const others = [...this.generations].filter((g) => g !== gen && g.alive);
-    if (others.length > 0) {
-      for (const g of others) {
-        g.proc!.terminate(this.o.graceMs);
-      }
-      await Promise.race([Promise.all(others.map((g) => g.proc!.exited)), delay(this.o.graceMs)]);
-      for (const g of others) {
-        g.proc!.signal('SIGKILL');
-      }
+    this.o.input.pause();
+    if (server !== undefined) {
+      // Relay everything the server wrote before it exited, however slowly the client reads. Only
+      // a standstill ends the wait early: a grandchild holding the server's stdout open without
+      // writing, or a client that stopped reading.
+      const relayed = Promise.all([server.outputDone, server.stderrDone]).then(() => whenFlushed(this.o.output));
+      await untilIdle(relayed, () => this.bytesOut - this.o.output.writableLength, OUTPUT_IDLE_MS);
     }
     this.o.sink.exited(exit.spawnError !== undefined ? exit.status : exit.code, exit.signal);
     this.resolveFinished(exit);
   }
 
-  // ---- client -> server ---------------------------------------------------------------------
+  // ---- client -> server -----------------------------------------------------------------------
 
   private onInput(chunk: Buffer): void {
-    if (this.sendSingleMessage(chunk)) {
+    const stdin = this.server.proc.hasExited ? undefined : this.server.proc.child.stdin!;
+    stdin?.cork();
+    if (!this.input.push(chunk)) {
+      this.o.input.pause();
+    }
+    if (stdin !== undefined) {
+      process.nextTick(() => stdin.uncork());
+      if (stdin.writableNeedDrain) {
+        this.o.input.pause();
+      }
+    }
+  }
+
+  /** Resumes the client's input once nothing holds it: no refused line, no full pipe. */
+  private resumeInput(): void {
+    if (this.finishing || !this.input.resume()) {
       return;
     }
-    // A line cut by the chunk boundary leaves as its pieces, the rest of the chunk as one slice:
-    // corked, they go out in one writev instead of a write each. (A chunk that ends no earlier
-    // line, the usual case for single requests, is one write anyway.)
-    const stdin = this.assembler.pendingBytes > 0 ? this.current.proc?.child.stdin : undefined;
-    stdin?.cork();
-    this.assembler.push(chunk, this.routeLine, this.routePieces);
-    this.flushWriters();
-    stdin?.uncork();
-  }
-
-  /**
-   * The request-reply case: a chunk that is exactly one ordinary message, while one server runs
-   * and nothing waits. Each such message costs the round trip whatever the shim does for it
-   * (measured: a few microseconds of work in a relay add two to three times that per call on two
-   * cores), so it goes straight to the server after the same checks dispatch() makes, without the
-   * line assembly and coalescing that multi-line chunks need. False: take the general path.
-   */
-  private sendSingleMessage(chunk: Buffer): boolean {
-    const last = chunk.length - 1;
-    if (last < 0 || chunk[last] !== LF || chunk.indexOf(LF) !== last || this.assembler.pendingBytes > 0 || this.restarting || this.queue.length > 0 || this.finishing || this.generations.size !== 1) {
-      return false;
+    const server = this.server;
+    if (server.exit === undefined && server.proc.child.stdin!.writableNeedDrain) {
+      return;
     }
-    const gen = this.current;
-    if (gen.send === undefined) {
-      return false;
-    }
-    const p = peekLine(chunk, 0, chunk.length);
-    if (!p.object) {
-      return false;
-    }
-    if (p.method !== undefined) {
-      if (p.id !== undefined) {
-        if (p.method === 'tools/call') {
-          if (gen.threadIdBytes === undefined || !callCanOnlyBeFor(chunk, 0, chunk.length, gen.threadIdBytes)) {
-            return false;
-          }
-          this.o.sink.call(Date.now());
-        } else if (CONTENT_METHODS.has(p.method)) {
-          return false;
-        }
-        gen.owed.add(p.id);
-      } else if (CONTENT_METHODS.has(p.method)) {
-        return false;
-      }
-    } else if (p.id !== undefined && (p.body === 'result' || p.body === 'error')) {
-      gen.asked.delete(p.id);
+    if (this.inputEnded) {
+      this.closeServerIfDone();
     } else {
-      return false;
+      this.o.input.resume();
     }
-    gen.send(chunk);
-    return true;
   }
-
-  private readonly routeLine = (buf: Buffer, start: number, end: number): void => this.route(buf, start, end);
-  private readonly routePieces = (pieces: Buffer[], length: number): void => this.routeLong(pieces, length);
 
   private onInputEnd(): void {
     if (this.inputEnded) {
       return;
     }
     this.inputEnded = true;
-    this.assembler.end(this.routeLine, this.routePieces);
-    this.flushWriters();
-    this.closeServersIfDone();
+    this.input.end();
+    this.closeServerIfDone();
   }
 
-  /** After EOF, once every line has been delivered: stop the servers the way Codex would. */
-  private closeServersIfDone(): void {
-    if (!this.inputEnded || this.restarting || this.queue.length > 0 || this.serversClosed) {
+  /** After EOF, once every held line has been delivered: stop the server the way Codex would. */
+  private closeServerIfDone(): void {
+    if (!this.inputEnded || this.swapping || this.input.stalled || this.serverClosed || this.finishing) {
       return;
     }
-    this.serversClosed = true;
-    for (const g of this.generations) {
-      g.writer?.flush();
-      g.proc?.stop(this.o.graceMs, () => this.mux.bytesOut);
-    }
+    this.serverClosed = true;
+    void this.server.proc.stop(this.o.graceMs, () => this.bytesOut);
   }
 
-  private route(buf: Buffer, start: number, end: number): void {
+  private clientHandler(): LineHandler {
+    return {
+      extendBound: (head) => (readsContent(classifyEnds(head)) ? MAX_READ_MESSAGE : 0),
+      line: (bytes) => this.clientLine(bytes, classifyLine(bytes)),
+      longStart: (head) => this.clientLongStart(head),
+      longPiece: (piece) => this.sendToServer(this.longTarget, piece),
+      longEnd: (tail) => {
+        const m = classifyEnds(this.longHead!, tail);
+        const target = this.longTarget;
+        this.longHead = undefined;
+        this.longTarget = undefined;
+        if (target === undefined) {
+          return;
+        }
+        if (m.kind === 'request') {
+          target.owed.add(m.id!);
+        } else if (m.kind === 'response' && m.id !== undefined) {
+          target.asked.delete(m.id);
+        }
+      },
+    };
+  }
+
+  /** A client line up to the bound. False: refused for now (held queue full). */
+  private clientLine(bytes: Buffer, m: Message): boolean {
     if (this.finishing) {
-      return;
-    }
-    if (this.restarting || this.queue.length > 0) {
-      this.queue.push({ buf, start, end });
-      return;
-    }
-    this.dispatch(buf, start, end);
-  }
-
-  /**
-   * A client line that came in several chunks. Most such lines need only their envelope, so they
-   * go out as the pieces they came in, never joined into one more copy; a line whose content
-   * matters (a tools/call, the handshake, a cancellation, a batch) or that must wait for a restart
-   * is joined and takes the normal path.
-   */
-  private routeLong(pieces: Buffer[], length: number): void {
-    if (this.finishing) {
-      return;
-    }
-    if (!this.restarting && this.queue.length === 0) {
-      const { head, tail } = headAndTail(pieces);
-      const p = peekParts(head, 0, head.length, tail, 0, tail.length, false);
-      let target: Generation | undefined;
-      if (p.object && p.method !== undefined && !CONTENT_METHODS.has(p.method)) {
-        target = this.current;
-        if (p.id !== undefined) {
-          target.owed.add(p.id);
-        }
-      } else if (p.object && p.method === undefined && p.id !== undefined && (p.body === 'result' || p.body === 'error')) {
-        target = this.answerTarget(p.id);
-      } else if (p.object && p.method === 'tools/call' && p.id !== undefined && this.current.threadIdBytes !== undefined && piecesCanOnlyBeFor(pieces, this.current.threadIdBytes)) {
-        // A large call for the server's own thread: checked in place, never joined into a copy.
-        target = this.current;
-        this.o.sink.call(Date.now());
-        target.owed.add(p.id);
-      }
-      if (target !== undefined) {
-        for (const piece of pieces) {
-          target.writer?.add(piece, 0, piece.length);
-        }
-        if (target !== this.current) {
-          this.retireIfDone(target);
-        }
-        return;
-      }
-    }
-    const line = Buffer.concat(pieces, length);
-    this.route(line, 0, line.length);
-  }
-
-  private drainQueue(): void {
-    while (this.queue.length > 0 && !this.restarting && !this.finishing) {
-      const { buf, start, end } = this.queue.shift()!;
-      this.dispatch(buf, start, end);
-    }
-    this.flushWriters();
-    if (!this.restarting) {
-      this.inputGate.release('restart');
-      this.closeServersIfDone();
-    }
-  }
-
-  /** Sends one client line to the server it belongs to. */
-  private dispatch(buf: Buffer, start: number, end: number): void {
-    const p = peekLine(buf, start, end);
-    let target = this.current;
-    if (!p.object) {
-      if (this.handleBatch(buf, start, end)) {
-        return;
-      }
-    } else if (p.method !== undefined) {
-      if (p.id !== undefined) {
-        if (p.method === 'tools/call') {
-          const expected = this.current.threadIdBytes;
-          const same = expected !== undefined && callCanOnlyBeFor(buf, start, end, expected);
-          if (!same && this.mismatch(threadOfCallLine(buf, start, end), buf, start, end)) {
-            return; // held; counted when it is delivered
-          }
-          this.o.sink.call(Date.now());
-        } else if (p.method === 'initialize' && this.initLine === undefined) {
-          this.initLine = Buffer.from(buf.subarray(start, end));
-          this.initId = p.id;
-        }
-        target.owed.add(p.id);
-      } else if (p.method === 'notifications/initialized' && this.initializedLine === undefined) {
-        this.initializedLine = Buffer.from(buf.subarray(start, end));
-      } else if (p.method === 'notifications/cancelled') {
-        target = this.cancelTarget(buf, start, end);
-      }
-    } else {
-      const id = p.id ?? this.fallbackId(p, buf, start, end);
-      if (id !== undefined) {
-        target = this.answerTarget(id);
-      }
-    }
-    target.writer?.add(buf, start, end);
-    if (target !== this.current) {
-      this.retireIfDone(target);
-    }
-  }
-
-  /** JSON-RPC batches (allowed before MCP 2025-06-18): parsed whole, they are rare and small. */
-  private handleBatch(buf: Buffer, start: number, end: number): boolean {
-    let i = start;
-    while (i < end && (buf[i] === 0x20 || buf[i] === 0x09)) {
-      i++;
-    }
-    if (buf[i] !== 0x5b || end - start > PARSE_FALLBACK_LIMIT) {
-      return false;
-    }
-    let batch: unknown;
-    try {
-      batch = JSON.parse(buf.toString('utf8', start, end));
-    } catch {
-      return false;
-    }
-    if (!Array.isArray(batch)) {
-      return false;
-    }
-    const requests = (batch as Record<string, unknown>[]).filter(
-      (m) => m !== null && typeof m === 'object' && typeof m.method === 'string' && idKeyOf(m.id) !== undefined,
-    );
-    // The first call for another thread decides for the whole batch: it travels as one line.
-    const call = requests.find((m) => m.method === 'tools/call' && threadOfCallMessage(m).kind !== 'none');
-    if (call !== undefined && this.mismatch(threadOfCallMessage(call), buf, start, end)) {
       return true;
     }
-    for (const m of requests) {
-      if (m.method === 'tools/call') {
-        this.o.sink.call(Date.now());
+    if (this.swapping || this.held.length > 0) {
+      if (this.passesDuringSwap(m)) {
+        this.deliver(bytes, m);
+        return true;
       }
-      this.current.owed.add(idKeyOf(m.id)!);
+      if (this.held.length > 0 && this.heldBytes + bytes.length > MAX_HELD_BYTES) {
+        return false;
+      }
+      // A copy: the line may be a slice of a read buffer that should not stay alive with it.
+      this.held.push({ bytes: Buffer.from(bytes), message: m });
+      this.heldBytes += bytes.length;
+      return true;
     }
-    return false;
+    const to = this.mismatchOf(m);
+    if (to !== undefined) {
+      this.held.push({ bytes: Buffer.from(bytes), message: m });
+      this.heldBytes += bytes.length;
+      void this.swap(to);
+      return true;
+    }
+    this.deliver(bytes, m);
+    return true;
   }
 
-  /** True when the line was held for a restart. */
-  private mismatch(found: ReturnType<typeof threadOfCallLine>, buf: Buffer, start: number, end: number): boolean {
-    if (found.kind === 'invalid') {
-      if (!this.invalidReported) {
-        this.invalidReported = true;
-        this.o.report(`ignoring a tools/call thread id that is not a UUID: ${JSON.stringify(found.value)}`);
+  /** What may reach a server while client input is held: what lets a server finish. */
+  private passesDuringSwap(m: Message): boolean {
+    if (m.kind === 'response') {
+      return true;
+    }
+    return m.kind === 'notification' && m.method === 'notifications/cancelled' && this.server.owed.has(cancelledId(m) ?? '');
+  }
+
+  /** The start of a client line longer than the bound: it streams to the server as it comes. */
+  private clientLongStart(head: Buffer): boolean {
+    if (this.finishing) {
+      return true;
+    }
+    const m = classifyEnds(head);
+    if ((this.swapping || this.held.length > 0) && m.kind !== 'response') {
+      return false; // waits, with the client's input paused, until the swap is over
+    }
+    if (m.method === 'tools/call') {
+      this.o.sink.call(Date.now());
+      this.reportOnce('long-call', `a tools/call longer than ${MAX_READ_MESSAGE} bytes is passed on without checking its thread id`);
+    } else if (StateLog.isStateSetting(m)) {
+      this.reportOnce('long-state', `a ${m.method} message longer than ${readsContent(m) ? MAX_READ_MESSAGE : MAX_PARSED_LINE} bytes is passed on but cannot be replayed to a replacement server`);
+    }
+    this.longHead = head;
+    this.longTarget = this.server.exit === undefined ? this.server : undefined;
+    return true;
+  }
+
+  /** The thread a client line needs a swap to, if any (records a 'keep' correction instead). */
+  private mismatchOf(m: Message): string | undefined {
+    const calls = m.kind === 'batch' ? (m.members ?? []) : [m];
+    for (const c of calls) {
+      if (c.kind !== 'request' || c.method !== 'tools/call') {
+        continue;
       }
-      return false;
-    }
-    if (found.kind === 'none') {
-      return false;
-    }
-    const to = found.threadId;
-    const from = this.current.threadId;
-    if (to === from) {
-      return false;
-    }
-    if (this.o.onMismatch === 'keep' || this.failedRestarts.has(to)) {
+      const found = threadOfCall(c.parsed);
+      if (found.kind === 'invalid') {
+        this.reportOnce('invalid', `ignoring a tools/call thread id that is not a UUID: ${JSON.stringify(found.value)}`);
+        continue;
+      }
+      const from = this.server.threadId;
+      if (found.kind === 'none' || found.threadId === from) {
+        continue;
+      }
+      const to = found.threadId;
+      if (this.o.onMismatch === 'restart') {
+        return to;
+      }
       if (!this.keptMismatches.has(to)) {
         this.keptMismatches.add(to);
         this.o.sink.correction(correction(from, to, 'keep'));
-        if (this.o.onMismatch === 'keep') {
-          this.o.report(`a tools/call is for thread ${to}, the server runs for ${from ?? 'no thread'}; kept (--on-mismatch keep)`);
+        this.o.report(`a tools/call is for thread ${to}, the server runs for ${from ?? 'no thread'}; kept (--on-mismatch keep)`);
+      }
+    }
+    return undefined;
+  }
+
+  /** Sends a whole client line to the server it belongs to, keeping the books. */
+  private deliver(bytes: Buffer, m: Message): void {
+    const server = this.server;
+    for (const one of m.kind === 'batch' ? (m.members ?? []) : [m]) {
+      if (one.kind === 'request') {
+        server.owed.add(one.id!);
+        if (one.method === 'tools/call') {
+          this.o.sink.call(Date.now());
+        }
+      } else if (one.kind === 'response' && one.id !== undefined) {
+        if (this.staleAsked.delete(one.id)) {
+          return; // the answer to a question of a server that is gone
+        }
+        server.asked.delete(one.id);
+      } else if (one.method === 'notifications/cancelled') {
+        const id = cancelledId(one);
+        if (id !== undefined && server.owed.delete(id)) {
+          server.progressed();
         }
       }
-      return false;
-    }
-    this.queue.unshift({ buf, start, end });
-    this.restart(to).catch((e: unknown) => {
-      // A bug must not leave the client's input held forever: report it, carry on as 'keep'.
-      this.o.report(`internal error while restarting for thread ${to}: ${(e as Error)?.stack ?? String(e)}`);
-      this.failedRestarts.add(to);
-      this.keptMismatches.add(to);
-      this.restarting = false;
-      this.drainQueue();
-    });
-    return true;
-  }
-
-  /** A cancellation goes to the server that has the request. */
-  private cancelTarget(buf: Buffer, start: number, end: number): Generation {
-    let id: string | undefined;
-    try {
-      const m = JSON.parse(buf.toString('utf8', start, end)) as { params?: { requestId?: unknown } };
-      id = idKeyOf(m.params?.requestId);
-    } catch {
-      return this.current;
-    }
-    if (id === undefined) {
-      return this.current;
-    }
-    for (const g of this.generations) {
-      if (g.owed.delete(id)) {
-        return g;
+      if (m.kind !== 'batch' && (one.kind === 'request' || one.kind === 'notification') && !this.log.note(one, bytes)) {
+        this.reportOnce('log-full', `the client's state-setting messages exceed what the shim keeps for a replacement server; ${one.method} will not be replayed`);
       }
     }
-    return this.current;
+    this.sendToServer(server, bytes);
   }
 
-  /** The client's answer to a server's request goes to the server that asked. */
-  private answerTarget(id: string): Generation {
-    if (this.current.asked.delete(id)) {
-      return this.current;
-    }
-    for (const g of this.generations) {
-      if (g.asked.delete(id)) {
-        return g;
-      }
-    }
-    return this.current;
-  }
-
-  private fallbackId(p: Peek, buf: Buffer, start: number, end: number): string | undefined {
-    if (!p.object || p.complete || end - start > PARSE_FALLBACK_LIMIT) {
-      return undefined;
-    }
-    try {
-      return idKeyOf((JSON.parse(buf.toString('utf8', start, end)) as { id?: unknown }).id);
-    } catch {
-      return undefined;
+  /** Writes to a server's stdin; a full pipe pauses the client's input until it drains. */
+  private sendToServer(server: Server | undefined, bytes: Buffer): void {
+    if (server !== undefined && !server.send(bytes)) {
+      this.o.input.pause();
     }
   }
 
-  private flushWriters(): void {
-    for (const g of this.generations) {
-      g.writer?.flush();
+  /** The shim's own line to the client (an error answer), never inside a server's line. */
+  private toClient(bytes: Buffer): void {
+    if (!this.o.output.destroyed) {
+      this.bytesOut += bytes.length;
+      this.o.output.write(bytes);
     }
   }
 
-  // ---- server -> client ---------------------------------------------------------------------
+  // ---- the swap -------------------------------------------------------------------------------
 
-  /** Sees every complete line a server writes; false drops it (only the swallowed initialize reply). */
-  private onServerLine(gen: Generation, h: Buffer, hs: number, he: number, t: Buffer, ts: number, te: number, whole: boolean): boolean {
-    const p = peekParts(h, hs, he, t, ts, te, whole);
-    if (p.method !== undefined) {
-      if (p.id !== undefined) {
-        gen.asked.add(p.id);
-      }
-      return true;
-    }
-    const id = p.id ?? (whole ? this.fallbackId(p, h, hs, he) : undefined);
-    if (id === undefined) {
-      return true;
-    }
-    if (gen.swallowId !== undefined && id === gen.swallowId) {
-      gen.swallowId = undefined;
-      gen.source!.holdLines = false;
-      gen.initialized?.(p.body !== 'error');
-      return false;
-    }
-    if (gen.owed.delete(id) && gen.state === 'draining' && gen.owed.size === 0) {
-      // Let this last answer out first; retire at the end of the current turn of the loop.
-      queueMicrotask(() => this.retireIfDone(gen));
-    }
-    return true;
-  }
-
-  // ---- restart ------------------------------------------------------------------------------
-
-  private async restart(to: string): Promise<void> {
-    this.restarting = true;
-    this.inputGate.hold('restart');
-    const old = this.current;
+  private async swap(to: string): Promise<void> {
+    this.swapping = true;
+    const old = this.server;
     const from = old.threadId;
-    const contextFile = await this.o.sink.contextFileFor(to, 1000);
-    const gen = this.spawn(to, contextFile, this.initLine !== undefined);
-    let failure: string | undefined;
-    if (!gen.alive) {
-      failure = gen.exit?.spawnError ?? 'it could not be started';
-    } else if (this.initLine !== undefined) {
-      gen.swallowId = this.initId;
-      const answered = new Promise<boolean>((resolve) => (gen.initialized = resolve));
-      gen.writer!.add(this.initLine, 0, this.initLine.length);
-      gen.writer!.flush();
-      const timer = setTimeout(() => gen.initialized?.(false), this.o.startupTimeoutMs);
-      const ok = await answered;
-      clearTimeout(timer);
-      gen.initialized = undefined;
-      if (!ok) {
-        failure = gen.exit
-          ? `it exited (status ${gen.exit.status}) before answering initialize`
-          : 'it did not answer initialize';
-      } else if (this.initializedLine !== undefined) {
-        gen.writer!.add(this.initializedLine, 0, this.initializedLine.length);
-        gen.writer!.flush();
-      }
-    }
-
-    if (failure !== undefined || this.finishing) {
-      this.failedRestarts.add(to);
-      this.keptMismatches.add(to);
-      if (gen.alive) {
-        gen.source?.discardRest();
-        gen.proc!.terminate(this.o.graceMs);
-      }
-      gen.state = 'failed';
-      this.o.report(`cannot restart the server for thread ${to}: ${failure ?? 'shutting down'}; it keeps serving ${from ?? 'no thread'}`);
-      this.o.sink.correction(correction(from, to, 'keep'));
-      old.state = 'current';
-      this.restarting = false;
-      if (old.exit !== undefined) {
-        void this.finish(old);
+    this.o.sink.correction(correction(from, to, 'restart'));
+    try {
+      await this.quiesce(old);
+      await this.stop(old);
+      if (this.stopRequested) {
+        // Codex (or someone) is stopping the shim: end with the server's status, start nothing.
+        this.answerHeld(`the shim was stopped before the MCP server could be restarted for Codex thread ${to}`);
+        await this.finish(old, old.exit ?? (await old.proc.exited));
         return;
       }
-    } else {
-      gen.state = 'current';
-      old.state = 'draining';
-      this.current = gen;
-      this.restarting = false;
-      this.o.sink.correction(correction(from, to, 'restart'));
-      this.o.sink.restarted(gen.proc!.pid!, to, contextFile);
-      const logPath = this.o.sink.stderrLogPath;
-      if (logPath !== undefined) {
-        this.o.stderrTail?.moveTo(logPath);
+      const failure = await this.startFor(to);
+      if (failure !== undefined) {
+        await this.failSwap(to, failure);
+        return;
       }
-      if (old.exit !== undefined) {
-        this.generations.delete(old);
-      } else {
-        this.retireIfDone(old);
-        if (old.state === 'draining') {
-          old.drainTimer = setTimeout(() => {
-            this.o.report(`the replaced server (thread ${from ?? 'none'}) still owes ${old.owed.size} answer(s) after ${this.o.drainTimeoutMs} ms; stopping it`);
-            old.owed.clear();
-            this.retireIfDone(old);
-          }, this.o.drainTimeoutMs);
+    } catch (e) {
+      await this.failSwap(to, { why: `internal error: ${(e as Error)?.stack ?? String(e)}` });
+      return;
+    }
+    this.swapping = false;
+    this.deliverHeld();
+  }
+
+  /** Waits until the server owes nothing, has exited, or the drain time is up. */
+  private async quiesce(server: Server): Promise<void> {
+    const deadline = Date.now() + this.o.drainTimeoutMs;
+    while (server.owed.size > 0 && server.exit === undefined) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.o.report(`the server (thread ${server.threadId ?? 'none'}) still owes ${server.owed.size} answer(s) after ${this.o.drainTimeoutMs} ms; stopping it`);
+        return;
+      }
+      await server.progress(left);
+    }
+  }
+
+  /** Stops a server as Codex does and waits for it to be gone; what it still owes gets errors. */
+  private async stop(server: Server): Promise<void> {
+    await server.proc.stop(this.o.graceMs);
+    // Its last lines are relayed before anything else is said about its requests.
+    await Promise.race([server.outputDone, delay(this.o.graceMs)]);
+    server.proc.child.stdout?.destroy();
+    if (server.midLine) {
+      this.toClient(Buffer.from('\n')); // it died inside a line: end that line, not the next one
+    }
+    for (const id of server.owed) {
+      this.answerWithError(id, `the server was stopped before it answered (it was replaced by one for another Codex thread)`);
+    }
+    server.owed.clear();
+    for (const id of server.asked) {
+      this.staleAsked.add(id);
+    }
+  }
+
+  /** Starts the server for `to` and replays the state log to it. Undefined: it runs. */
+  private async startFor(to: string): Promise<{ why: string; exit: ServerExit } | undefined> {
+    const contextFile = await this.o.sink.contextFileFor(to, 1000);
+    const next = this.spawn(to, contextFile);
+    if (!(next instanceof Server)) {
+      return { why: next.spawnError!, exit: next };
+    }
+    this.server = next;
+    if (next.proc.pid === undefined) {
+      const exit = await next.proc.exited;
+      return { why: exit.spawnError ?? 'it could not be started', exit };
+    }
+    this.o.sink.restarted(next.proc.pid, to, contextFile);
+    const logPath = this.o.sink.stderrLogPath;
+    if (logPath !== undefined) {
+      this.o.stderrTail?.moveTo(logPath);
+    }
+    const why = await this.replay(next);
+    if (why === undefined) {
+      return undefined;
+    }
+    if (next.exit === undefined) {
+      await this.stop(next);
+    }
+    return { why, exit: next.exit ?? (await next.proc.exited) };
+  }
+
+  /** Replays the state log: `initialize` alone first, then the rest; waits for every answer. */
+  private async replay(server: Server): Promise<string | undefined> {
+    const deadline = Date.now() + this.o.startupTimeoutMs;
+    const waitAnswers = async (): Promise<string | undefined> => {
+      while (server.unansweredReplays > 0) {
+        if (server.exit !== undefined) {
+          return `it exited (status ${server.exit.status}) before answering the replayed ${server.unansweredReplays === 1 ? 'request' : 'requests'}`;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          return `it did not answer the replayed requests within ${this.o.startupTimeoutMs} ms`;
+        }
+        await server.progress(left);
+      }
+      return undefined;
+    };
+    const entries = this.log.replay();
+    for (let k = 0; k < entries.length; k++) {
+      const { bytes, message } = entries[k];
+      if (message.kind === 'request') {
+        server.swallowAnswerTo(message.id!);
+      }
+      this.sendToServer(server, bytes);
+      if (k === 0 && message.method === 'initialize') {
+        const failed = (await waitAnswers()) ?? (server.swallowedErrors.has(message.id!) ? 'it answered the replayed initialize with an error' : undefined);
+        if (failed !== undefined) {
+          return failed;
         }
       }
     }
-    this.drainQueue();
+    if (server.exit !== undefined) {
+      return `it exited (status ${server.exit.status}) during the replay`;
+    }
+    return waitAnswers();
   }
 
-  /** A replaced server that owes nothing more: cut its output at a line end and stop it. */
-  private retireIfDone(gen: Generation): void {
-    if (gen === this.current || gen.state !== 'draining' || gen.owed.size > 0) {
+  private async failSwap(to: string, failure: { why: string; exit?: ServerExit }): Promise<void> {
+    const exit: ServerExit = failure.exit ?? { code: null, signal: null, status: 1 };
+    this.o.report(`cannot restart the server for thread ${to}: ${failure.why}; ending (held requests answered with an error)`);
+    this.answerHeld(`the MCP server could not be restarted for Codex thread ${to}: ${failure.why}`);
+    // A server the shim had to stop reports 1, not the signal the shim sent it.
+    const reported: ServerExit = exit.spawnError !== undefined || exit.code !== null ? exit : { ...exit, code: 1, status: 1, signal: null };
+    await this.finish(this.server, reported);
+  }
+
+  /** Every held request gets an error answer; held notifications are dropped. */
+  private answerHeld(why: string): void {
+    for (const { message } of this.held.splice(0)) {
+      for (const one of message.kind === 'batch' ? (message.members ?? []) : [message]) {
+        if (one.kind === 'request') {
+          this.answerWithError(one.id!, why);
+        }
+      }
+    }
+    this.heldBytes = 0;
+  }
+
+  private deliverHeld(): void {
+    while (this.held.length > 0 && !this.swapping && !this.finishing) {
+      const { bytes, message } = this.held.shift()!;
+      this.heldBytes -= bytes.length;
+      const to = this.mismatchOf(message);
+      if (to !== undefined) {
+        this.held.unshift({ bytes, message });
+        this.heldBytes += bytes.length;
+        void this.swap(to);
+        return;
+      }
+      this.deliver(bytes, message);
+    }
+    if (this.server.exit !== undefined && !this.finishing) {
+      void this.finish(this.server, this.server.exit);
       return;
     }
-    gen.state = 'retired';
-    clearTimeout(gen.drainTimer);
-    gen.source?.discardRest();
-    gen.writer?.flush();
-    gen.proc?.stop(this.o.graceMs);
+    this.resumeInput();
   }
+
+  private answerWithError(id: string, message: string): void {
+    const answer = { jsonrpc: '2.0', id: idFromKey(id), error: { code: SHIM_ERROR, message: `codex-thread-shim: ${message}` } };
+    this.toClient(Buffer.from(JSON.stringify(answer) + '\n'));
+  }
+
+  private reportOnce(key: string, line: string): void {
+    if (!this.reportedOnce.has(key)) {
+      this.reportedOnce.add(key);
+      this.o.report(line);
+    }
+  }
+}
+
+/** Client messages whose content the supervisor reads: a call's thread, state for the replay. */
+function readsContent(m: Message): boolean {
+  return (m.kind === 'request' || m.kind === 'notification') && (m.method === 'tools/call' || StateLog.isMcpState(m.method!));
+}
+
+function cancelledId(m: Message): string | undefined {
+  const params = m.parsed?.params as { requestId?: unknown } | undefined;
+  return idKey(params?.requestId);
 }
 
 function correction(from: string | undefined, to: string, action: 'restart' | 'keep'): Correction {
@@ -731,6 +588,24 @@ function correction(from: string | undefined, to: string, action: 'restart' | 'k
     c.from = from;
   }
   return c;
+}
+
+/** Resolves when everything written so far has left the process (or the destination is gone). */
+function whenFlushed(dest: Writable): Promise<void> {
+  if (dest.writableLength === 0 || dest.destroyed) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = (): void => {
+      dest.off('error', done);
+      dest.off('close', done);
+      resolve();
+    };
+    dest.once('error', done);
+    dest.once('close', done);
+    // The callback of an empty write comes after every earlier write has been handed to the OS.
+    dest.write(Buffer.alloc(0), done);
+  });
 }
 
 /** Waits for `done`, but gives up once `progress()` has not moved for `idleMs`. */

@@ -1,9 +1,11 @@
 // The per-call check: a tools/call whose _meta.threadId differs from the server's thread.
-// restart: a new server with the right id, the handshake replayed, every request answered once,
-// by the server it was sent to. keep: the server stays, the mismatch is only recorded.
+// restart: the old server answers what it owes and stops, then a new server with the right id gets
+// the recorded state replayed and the held call; every request is answered once. keep: the server
+// stays, the mismatch is only recorded.
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import {
   ShimRun,
@@ -42,6 +44,17 @@ async function started(run: ShimRun, initLine?: string): Promise<number> {
 
 function responsesTo(run: ShimRun, id: unknown): number {
   return run.messages.filter((m) => m.id === id && m.method === undefined).length;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 function inputOf(records: string, pid: number): string[] {
@@ -110,7 +123,7 @@ describe('per-call thread check (dist/shim.js)', function () {
     assert.deepEqual(await run.exited, { code: 0, signal: null });
   });
 
-  it('lets the old server finish the requests it already has, and routes its questions and their answers to it', async () => {
+  it('holds the call until the old server has answered what it owes, with its questions answered meanwhile; then swaps', async () => {
     const run = ShimRun.start(SERVER, cleanEnv({ CODEX_THREAD_ID: THREAD_A }));
     const oldPid = await started(run);
     // In flight on the old server when the mismatch arrives: a slow call, and one that asks the
@@ -118,38 +131,91 @@ describe('per-call thread check (dist/shim.js)', function () {
     run.send(toolsCall(1, 'sleep', THREAD_A, { ms: 400 }));
     run.send(toolsCall(2, 'ask', THREAD_A));
     const question = await run.message((m) => m.method === 'roots/list', 'the old server to ask the client');
-
     run.send(toolsCall(3, 'whoami', THREAD_B));
-    const third = callResult(await run.response(3));
-    assert.equal(third.threadId, THREAD_B);
-    trackPid(third.pid as number);
-    assert.ok(pidAlive(oldPid), 'the old server is kept while it owes answers');
-
-    // A large answer (many pipe chunks) takes the path that never joins a line: still routed by id.
+    run.send({ jsonrpc: '2.0', id: 4, method: 'tools/list' }); // held behind the call
+    // The client's answer passes the hold (as a large message, in many pipe chunks).
     const roots = { roots: [{ uri: 'file:///w', name: 'w'.repeat(200_000) }] };
     run.send({ jsonrpc: '2.0', id: question.id, result: roots });
+
     const second = callResult(await run.response(2));
     assert.deepEqual([second.pid, second.threadId], [oldPid, THREAD_A]);
     assert.deepEqual(second.answer, roots);
     const first = callResult(await run.response(1));
     assert.deepEqual([first.pid, first.threadId], [oldPid, THREAD_A]);
-
-    await eventually(() => !pidAlive(oldPid), 'the old server to be stopped once it owes nothing');
-    for (const id of [0, 1, 2, 3]) {
+    const third = callResult(await run.response(3));
+    assert.equal(third.threadId, THREAD_B);
+    trackPid(third.pid as number);
+    assert.equal(((await run.response(4)).result as { pid: number }).pid, third.pid, 'the held request went to the new server');
+    const order = run.messages.filter((m) => m.method === undefined).map((m) => m.id);
+    assert.ok(order.indexOf(3) > order.indexOf(1) && order.indexOf(3) > order.indexOf(2), `the call is answered after the old server's answers: ${JSON.stringify(order)}`);
+    assert.ok(!pidAlive(oldPid), 'the old server was gone before the new one answered');
+    for (const id of [0, 1, 2, 3, 4]) {
       assert.equal(responsesTo(run, id), 1, `one response to ${id}`);
     }
   });
 
-  it('routes a cancellation to the old server and stops it once it owes nothing', async () => {
+  it('never runs two servers at once: a server holding an exclusive port restarts for the new thread', async () => {
+    const port = await freePort();
+    const records = tempDir();
+    const run = ShimRun.start(SERVER, cleanEnv({ CODEX_THREAD_ID: THREAD_A, FIXTURE_EXCLUSIVE_PORT: String(port), FIXTURE_RECORD_DIR: records }));
+    const oldPid = await started(run);
+    run.send(toolsCall(1, 'whoami', THREAD_B));
+    const answer = callResult(await run.response(1));
+    trackPid(answer.pid as number);
+    assert.deepEqual([answer.threadId, pidAlive(oldPid)], [THREAD_B, false]);
+    assert.doesNotMatch(run.stderr, /is taken/);
+    assert.equal(serverRecords(records).length, 2);
+    run.endInput();
+    assert.deepEqual(await run.exited, { code: 0, signal: null });
+  });
+
+  it('replays the state-setting requests in order to the new server and hides their answers', async () => {
+    const records = tempDir();
+    const run = ShimRun.start(SERVER, cleanEnv({ CODEX_THREAD_ID: THREAD_A, FIXTURE_RECORD_DIR: records }));
+    await started(run);
+    const sent = [
+      { jsonrpc: '2.0', id: 1, method: 'logging/setLevel', params: { level: 'debug' } },
+      { jsonrpc: '2.0', id: 2, method: 'resources/subscribe', params: { uri: 'file:///a' } },
+      { jsonrpc: '2.0', id: 3, method: 'resources/subscribe', params: { uri: 'file:///b' } },
+      { jsonrpc: '2.0', id: 4, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 5, method: 'resources/unsubscribe', params: { uri: 'file:///a' } },
+      { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
+      { jsonrpc: '2.0', id: 6, method: 'logging/setLevel', params: { level: 'warning' } },
+      { jsonrpc: '2.0', id: 7, method: 'vendor/setProject', params: { project: 'p' } },
+    ];
+    for (const m of sent) {
+      run.send(m);
+    }
+    await run.response(7);
+    run.send(toolsCall(8, 'whoami', THREAD_B));
+    const answer = callResult(await run.response(8));
+    trackPid(answer.pid as number);
+    const replayed = inputOf(records, answer.pid as number);
+    assert.deepEqual(replayed, [
+      JSON.stringify(initializeRequest(0)),
+      JSON.stringify(initializedNotification),
+      JSON.stringify(sent[2]),
+      JSON.stringify(sent[5]),
+      JSON.stringify(sent[6]),
+      JSON.stringify(sent[7]),
+      JSON.stringify(toolsCall(8, 'whoami', THREAD_B)),
+    ]);
+    for (const id of [0, 1, 2, 3, 4, 5, 6, 7, 8]) {
+      assert.equal(responsesTo(run, id), 1, `one response to ${id}`);
+    }
+  });
+
+  it('lets a cancellation through to the old server, which then owes nothing and is swapped at once', async () => {
     const run = ShimRun.start(SERVER, cleanEnv({ CODEX_THREAD_ID: THREAD_A }));
     const oldPid = await started(run);
     run.send(toolsCall(1, 'sleep', THREAD_A, { ms: 60_000 }));
     run.send(toolsCall(2, 'whoami', THREAD_B));
-    trackPid(callResult(await run.response(2)).pid as number);
-    assert.ok(pidAlive(oldPid));
     run.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, reason: 'timeout' } });
-    await eventually(() => !pidAlive(oldPid), 'the old server to be stopped after the cancellation', 10_000);
-    assert.equal(responsesTo(run, 1), 0);
+    const answer = callResult(await run.response(2, 10_000));
+    trackPid(answer.pid as number);
+    assert.equal(answer.threadId, THREAD_B);
+    assert.ok(!pidAlive(oldPid));
+    assert.equal(responsesTo(run, 1), 0, 'a cancelled request gets no answer');
   });
 
   it('restarts a server that started without a thread when the first call names one', async () => {
@@ -179,18 +245,21 @@ describe('per-call thread check (dist/shim.js)', function () {
     assert.equal((await run.exited).code, 0);
   });
 
-  it('keeps the old server when the new one cannot start, and does not retry for that thread', async () => {
+  it('answers the held requests with an error when the new server cannot start, says why, and exits with its status', async () => {
     const records = tempDir();
     const run = ShimRun.start(SERVER, cleanEnv({ CODEX_THREAD_ID: THREAD_A, FIXTURE_RECORD_DIR: records, FIXTURE_FAIL_THREAD: THREAD_B }));
     const pid = await started(run);
     run.send(toolsCall(1, 'whoami', THREAD_B));
-    const answer = callResult(await run.response(1));
-    assert.deepEqual([answer.pid, answer.threadId], [pid, THREAD_A]);
-    assert.match(run.stderr, /cannot restart the server for thread 01a20dd4-0000-7000-8000-000000000002: it exited \(status 1\) before answering initialize/);
+    run.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    for (const id of [1, 2]) {
+      const error = (await run.response(id)).error as { code: number; message: string };
+      assert.match(error.message, /could not be restarted for Codex thread 01a20dd4-0000-7000-8000-000000000002/);
+    }
+    assert.deepEqual(await run.exited, { code: 1, signal: null });
+    assert.match(run.stderr, /cannot restart the server for thread 01a20dd4-0000-7000-8000-000000000002: it exited \(status 1\) before answering/);
     assert.match(run.stderr, /refusing thread/, "the failed server's stderr is relayed");
-    run.send(toolsCall(2, 'whoami', THREAD_B));
-    assert.equal(callResult(await run.response(2)).pid, pid);
-    assert.equal(serverRecords(records).length, 2, 'one failed attempt, no retry');
+    assert.equal(serverRecords(records).length, 2);
+    assert.ok(!pidAlive(pid));
     assert.equal(responsesTo(run, 0), 1);
   });
 

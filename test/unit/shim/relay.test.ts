@@ -52,6 +52,52 @@ describe('shim relay (dist/shim.js)', function () {
     assert.doesNotMatch(run.stderr, /Warning|Error/);
   });
 
+  it('streams a 100 MB line both ways: the bytes come back before its newline is sent, RSS stays under 100 MB', async function () {
+    skipUnlessLinux(this);
+    // raw-echo sends back what it reads: what the client receives has passed the shim twice.
+    const run = new ShimRun(['--', process.execPath, fixture('raw-echo.mjs')], { env: cleanEnv({ CODEX_THREAD_ID: THREAD_A }), collect: false });
+    let received = 0;
+    let peak = 0;
+    const arrived = new Set<() => void>();
+    run.child.stdout!.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      arrived.forEach((f) => f());
+    });
+    const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(run.pid) ?? 0)), 5);
+    const untilReceived = (n: number): Promise<void> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (received >= n) {
+            arrived.delete(check);
+            resolve();
+          }
+        };
+        arrived.add(check);
+        check();
+      });
+    try {
+      const stdin = run.child.stdin!;
+      const head = Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"blob":"');
+      stdin.write(head);
+      const piece = Buffer.alloc(MB, 0x61);
+      const total = 100;
+      for (let i = 0; i < total; i++) {
+        if (!stdin.write(piece)) {
+          await new Promise((r) => stdin.once('drain', r));
+        }
+      }
+      await untilReceived(total * MB);
+      assert.ok(received >= total * MB, 'the line came back before its end was sent');
+      stdin.end(`"},"_meta":{"threadId":"${THREAD_A}"}}}\n`);
+      await run.exited;
+    } finally {
+      clearInterval(sampler);
+    }
+    assert.ok(peak > 0, 'RSS was measured');
+    assert.ok(peak < 100 * MB, `shim RSS peaked at ${(peak / MB).toFixed(1)} MB`);
+    if (process.env.SHIM_TEST_VERBOSE) console.log(`peak ${(peak / MB).toFixed(1)} MB`);
+  });
+
   it('stays bounded when the client reads slowly (server floods 120 MB)', async function () {
     skipUnlessLinux(this);
     const lines = 120;

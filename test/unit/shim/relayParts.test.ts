@@ -1,129 +1,223 @@
-// The relay's parts in-process: framing, coalescing, and the line-atomic merge of two servers.
+// The relay's parts in-process: the line classifier, the bounded line splitter, the state log,
+// the stderr tail, and how a server is started and ended on Windows (built on Linux).
 
 import * as assert from 'node:assert/strict';
+import type * as ChildProcessModule from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
-import { CoalescingWriter, LineAssembler, OutputMux, PEEK_BYTES, headAndTail } from '../../../src/shim/relay';
+import { threadOfCall } from '../../../src/shim/callThread';
+import { LineSplitter } from '../../../src/shim/lineSplitter';
+import { END_BYTES, classifyEnds, classifyLine, idFromKey, idKey, type Message } from '../../../src/shim/messageClass';
+import { killTreeCommand } from '../../../src/shim/serverProcess';
+import { StateLog } from '../../../src/shim/stateLog';
 import { StderrTail } from '../../../src/shim/stderrTail';
-import { cleanupAll, tempDir } from './helpers';
+import { THREAD_A, THREAD_B, cleanupAll, tempDir } from './helpers';
 
-function lines(chunks: Buffer[]): Buffer[] {
-  const a = new LineAssembler();
-  const out: Buffer[] = [];
+const line = (text: string): Buffer => Buffer.from(text + '\n');
+const envelope = (m: Message): Partial<Message> => ({ kind: m.kind, id: m.id, method: m.method, isError: m.isError });
+
+/** Runs a splitter over `chunks`; long lines are joined back for comparison. */
+function split(chunks: Buffer[], bound: number): { lines: string[]; longs: { head: number; text: string; tail: string }[] } {
+  const lines: string[] = [];
+  const longs: { head: number; text: string; tail: string }[] = [];
+  let parts: Buffer[] = [];
+  let head = 0;
+  const s = new LineSplitter(
+    {
+      line: (b) => (lines.push(b.toString()), true),
+      longStart: (h) => ((head = h.length), (parts = []), true),
+      longPiece: (p) => void parts.push(Buffer.from(p)),
+      longEnd: (t) => void longs.push({ head, text: Buffer.concat(parts).toString(), tail: t.toString() }),
+    },
+    bound,
+  );
   for (const c of chunks) {
-    a.push(c, (b, s, e) => out.push(Buffer.from(b.subarray(s, e))));
+    assert.equal(s.push(c), true);
   }
-  a.end((b, s, e) => out.push(Buffer.from(b.subarray(s, e))));
-  return out;
-}
-
-/** A destination that accepts `capacity` bytes, then reports back-pressure until drained. */
-class SlowDest extends Writable {
-  readonly got: Buffer[] = [];
-  constructor() {
-    super({ highWaterMark: 1024 });
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.got.push(chunk);
-    setImmediate(cb);
-  }
-  text(): string {
-    return Buffer.concat(this.got).toString();
-  }
+  s.end();
+  return { lines, longs };
 }
 
 describe('relay parts', () => {
   afterEach(cleanupAll);
 
-  it('LineAssembler gives whole lines whatever the chunking, and the unterminated rest at the end', () => {
-    const text = 'a\nbb\n\nccc\r\nlast';
-    const expected = ['a\n', 'bb\n', '\n', 'ccc\r\n', 'last'];
-    for (let size = 1; size <= text.length; size++) {
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < text.length; i += size) {
-        chunks.push(Buffer.from(text.slice(i, i + size)));
+  describe('messageClass', () => {
+    it('classifies requests, notifications, responses, batches and non-JSON lines', () => {
+      assert.deepEqual(envelope(classifyLine(line('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{}}'))), { kind: 'request', id: 'n:7', method: 'tools/call', isError: undefined });
+      assert.deepEqual(envelope(classifyLine(line('{"method":"notifications/initialized","jsonrpc":"2.0"}'))), { kind: 'notification', id: undefined, method: 'notifications/initialized', isError: undefined });
+      assert.deepEqual(envelope(classifyLine(line('{"result":{},"jsonrpc":"2.0","id":"7"}'))), { kind: 'response', id: 's:7', method: undefined, isError: false });
+      assert.deepEqual(envelope(classifyLine(line('{"jsonrpc":"2.0","id":null,"error":{"code":1,"message":"x"}}'))), { kind: 'response', id: 'null', method: undefined, isError: true });
+      const batch = classifyLine(line('[{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","method":"b"}]'));
+      assert.deepEqual([batch.kind, batch.members?.map((m) => m.kind)], ['batch', ['request', 'notification']]);
+      for (const other of ['plain text', '', '{"half":', '7', '{"jsonrpc":"2.0","id":{"x":1}}']) {
+        assert.equal(classifyLine(line(other)).kind, 'other', other);
       }
-      assert.deepEqual(lines(chunks).map(String), expected, `chunk size ${size}`);
-    }
+      assert.deepEqual([idKey(1.0), idKey('1'), idKey(null), idKey({}), idFromKey('n:1'), idFromKey('s:1'), idFromKey('null')], ['n:1', 's:1', 'null', undefined, 1, '1', null]);
+    });
+
+    it('decodes escaped keys in the raw bytes, in whole lines and in the ends of long ones', () => {
+      // String.raw: the bytes on the wire hold a backslash escape, not the plain key.
+      const call = String.raw`{"jsonrpc":"2.0","\u0069d":3,"m\u0065thod":"tools/call","params":{"\u005fmeta":{"thread\u0049d":"${THREAD_A}"}}}`;
+      assert.ok(call.includes('\\u0049d'), 'the test line really carries an escaped key');
+      const m = classifyLine(line(call));
+      assert.deepEqual(envelope(m), { kind: 'request', id: 'n:3', method: 'tools/call', isError: undefined });
+      assert.deepEqual(threadOfCall(m.parsed), { kind: 'id', threadId: THREAD_A });
+      const blob = 'x'.repeat(3 * END_BYTES);
+      const long = Buffer.from(String.raw`{"jsonrpc":"2.0","result":{"text":"${blob}"},"\u0069d":9}` + '\n');
+      assert.deepEqual(envelope(classifyEnds(long.subarray(0, END_BYTES), long.subarray(long.length - END_BYTES))), { kind: 'response', id: 'n:9', method: undefined, isError: false });
+    });
+
+    it('reads the envelope of a long line from its ends, whatever the member order', () => {
+      const blob = 'y"\\},{'.repeat(2000);
+      const cases: [unknown, Partial<Message>][] = [
+        [{ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { arguments: { blob } } }, { kind: 'request', id: 'n:5', method: 'tools/call' }],
+        [{ result: { blob }, jsonrpc: '2.0', id: 'abc' }, { kind: 'response', id: 's:abc', isError: false }],
+        [{ jsonrpc: '2.0', params: { blob, id: 1 }, method: 'notifications/message' }, { kind: 'notification', method: 'notifications/message' }],
+        [{ jsonrpc: '2.0', error: { code: 1, message: blob }, id: 4 }, { kind: 'response', id: 'n:4', isError: true }],
+        [{ jsonrpc: '2.0', result: { text: `ends with ,"id":99}` }, id: 6 }, { kind: 'response', id: 'n:6', isError: false }],
+      ];
+      for (const [value, want] of cases) {
+        const bytes = Buffer.from(JSON.stringify(value) + '\n');
+        const got = envelope(classifyEnds(bytes.subarray(0, END_BYTES), bytes.subarray(Math.max(0, bytes.length - END_BYTES))));
+        assert.deepEqual(got, { kind: undefined, id: undefined, method: undefined, isError: undefined, ...want }, JSON.stringify(value).slice(0, 80));
+        assert.deepEqual(got, envelope(classifyLine(bytes)), 'the ends agree with JSON.parse');
+      }
+    });
+
+    it('reads the thread of a call from _meta.threadId, else x-codex-turn-metadata.thread_id', () => {
+      const call = (meta: unknown, args: unknown = {}): unknown => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: args, _meta: meta } });
+      assert.deepEqual(threadOfCall(call({ threadId: THREAD_A.toUpperCase() }, { threadId: THREAD_B })), { kind: 'id', threadId: THREAD_A });
+      assert.deepEqual(threadOfCall(call({ 'x-codex-turn-metadata': { session_id: THREAD_B, thread_id: THREAD_A } })), { kind: 'id', threadId: THREAD_A });
+      assert.deepEqual(threadOfCall(call(undefined, { _meta: { threadId: THREAD_A } })), { kind: 'none' });
+      assert.deepEqual(threadOfCall(call({ threadId: 'abc' })), { kind: 'invalid', value: 'abc' });
+      assert.deepEqual(threadOfCall(call({ threadId: 7 })), { kind: 'invalid', value: '7' });
+      assert.deepEqual(threadOfCall(call({ threadId: null })), { kind: 'none' });
+      // Duplicate keys: the last one counts, as for JSON.parse everywhere else.
+      const dup = classifyLine(line(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"threadId":"${THREAD_A}","threadId":"${THREAD_B}"}}}`));
+      assert.deepEqual(threadOfCall(dup.parsed), { kind: 'id', threadId: THREAD_B });
+    });
   });
 
-  it('LineAssembler hands a long line over as its pieces when asked, and headAndTail copies its ends', () => {
-    const a = new LineAssembler();
-    const got: [string, number][] = [];
-    const onLine = (_b: Buffer, s: number, e: number): void => void got.push(['line', e - s]);
-    const onPieces = (pieces: Buffer[], length: number): void => {
-      got.push(['pieces', length]);
-      assert.equal(Buffer.concat(pieces).toString(), 'abcdefgh\n');
-      const { head, tail } = headAndTail(pieces, 3);
-      assert.deepEqual([head.toString(), tail.toString()], ['abc', 'h\n'.padStart(3, 'g')]);
-    };
-    a.push(Buffer.from('x\nabc'), onLine, onPieces);
-    a.push(Buffer.from('def'), onLine, onPieces);
-    a.push(Buffer.from('gh\ny\n'), onLine, onPieces);
-    assert.deepEqual(got, [['line', 2], ['pieces', 9], ['line', 2]]);
+  describe('LineSplitter', () => {
+    it('gives whole lines whatever the chunking, and an unterminated last line at the end', () => {
+      const text = 'a\n\nbb\r\nccc\nlast';
+      for (const size of [1, 2, 3, 5, 100]) {
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < text.length; i += size) {
+          chunks.push(Buffer.from(text.slice(i, i + size)));
+        }
+        assert.deepEqual(split(chunks, 1000).lines, ['a\n', '\n', 'bb\r\n', 'ccc\n', 'last']);
+      }
+    });
+
+    it('streams a line longer than the bound: a copy of its head, its bytes as they come, a copy of its tail', () => {
+      const long = 'L'.repeat(5000) + 'end\n';
+      const chunks = [Buffer.from('short\n' + long.slice(0, 700)), Buffer.from(long.slice(700, 3000)), Buffer.from(long.slice(3000) + 'next\n')];
+      const { lines, longs } = split(chunks, 1000);
+      assert.deepEqual(lines, ['short\n', 'next\n']);
+      assert.equal(longs.length, 1);
+      assert.equal(longs[0].text, long);
+      assert.equal(longs[0].head, END_BYTES, 'a copy of its first bytes, to classify it');
+      assert.equal(longs[0].tail, long.slice(-END_BYTES));
+    });
+
+    it('keeps a refused line and everything after it until resume()', () => {
+      const got: string[] = [];
+      let open = false;
+      const s = new LineSplitter({ line: (b) => (b.toString() === 'held\n' && !open ? false : (got.push(b.toString()), true)), longStart: () => true, longPiece: () => undefined, longEnd: () => undefined }, 100);
+      assert.equal(s.push(Buffer.from('one\nhe')), true);
+      assert.equal(s.push(Buffer.from('ld\ntwo\n')), false);
+      assert.equal(s.push(Buffer.from('three\n')), false);
+      assert.equal(s.stalled, true);
+      assert.deepEqual(got, ['one\n']);
+      open = true;
+      assert.equal(s.resume(), true);
+      assert.deepEqual(got, ['one\n', 'held\n', 'two\n', 'three\n']);
+    });
   });
 
-  it('CoalescingWriter turns adjacent ranges of one buffer into one write', () => {
-    const writes: string[] = [];
-    const w = new CoalescingWriter((d) => writes.push(d.toString()));
-    const a = Buffer.from('one\ntwo\nthree\n');
-    w.add(a, 0, 4);
-    w.add(a, 4, 8);
-    w.add(a, 9, 14); // a gap: a new write
-    const b = Buffer.from('x\n');
-    w.add(b, 0, 2);
-    w.flush();
-    assert.deepEqual(writes, ['one\ntwo\n', 'hree\n', 'x\n']);
+  describe('StateLog', () => {
+    it('keeps the latest state in order: initialize first, setLevel replaced, unsubscribe removes, reads and unknown notifications skipped', () => {
+      const log = new StateLog();
+      const send = (m: Record<string, unknown>): void => {
+        const bytes = line(JSON.stringify({ jsonrpc: '2.0', ...m }));
+        assert.equal(log.note(classifyLine(bytes), bytes), true);
+      };
+      send({ id: 0, method: 'initialize', params: {} });
+      send({ method: 'notifications/initialized' });
+      send({ id: 1, method: 'logging/setLevel', params: { level: 'debug' } });
+      send({ id: 2, method: 'resources/subscribe', params: { uri: 'file:///a' } });
+      send({ id: 3, method: 'resources/subscribe', params: { uri: 'file:///b' } });
+      send({ id: 4, method: 'tools/list' });
+      send({ id: 5, method: 'tools/call', params: { name: 'x' } });
+      send({ id: 6, method: 'resources/unsubscribe', params: { uri: 'file:///a' } });
+      send({ method: 'notifications/roots/list_changed' });
+      send({ id: 7, method: 'logging/setLevel', params: { level: 'error' } });
+      send({ id: 8, method: 'vendor/setMode', params: { mode: 'x' } });
+      send({ method: 'vendor/ping', params: { n: 1 } }); // an unknown notification: not replayed
+      send({ id: 9, method: 'vendor/setMode', params: { mode: 'y' } }); // replaces id 8
+      const replayed = log.replay().map((r) => JSON.parse(r.bytes.toString()) as { id?: number; method: string });
+      assert.deepEqual(
+        replayed.map((m) => `${m.method}${m.id !== undefined ? `#${m.id}` : ''}`),
+        ['initialize#0', 'notifications/initialized', 'resources/subscribe#3', 'notifications/roots/list_changed', 'logging/setLevel#7', 'vendor/setMode#9'],
+      );
+    });
   });
 
-  it('OutputMux never interleaves two sources inside a line, and tells the observer every line', async () => {
-    const dest = new SlowDest();
-    const mux = new OutputMux(dest);
-    const a = new PassThrough();
-    const b = new PassThrough();
-    const seen: string[] = [];
-    const observe = (h: Buffer, hs: number, he: number, t: Buffer, _ts: number, te: number, whole: boolean): boolean => {
-      seen.push(whole ? h.toString('utf8', hs, he) : `${h.toString('utf8', hs, Math.min(he, hs + 3))}…${t.toString('utf8', te - 2, te)}`);
-      return true;
-    };
-    const sa = mux.addSource(a, observe, false);
-    const sb = mux.addSource(b, observe, false);
-    const longA = 'A'.repeat(3 * PEEK_BYTES) + '\n';
-    // A starts a long line; B's whole lines must wait until A's line is complete.
-    a.write(longA.slice(0, 100));
-    b.write('b1\nb2\n');
-    a.write(longA.slice(100, 2000));
-    b.write('b3\n');
-    a.write(longA.slice(2000) + 'a2\n');
-    a.end();
-    b.end();
-    await Promise.all([new Promise<void>((r) => sa.onceEnded(r)), new Promise<void>((r) => sb.onceEnded(r))]);
-    await mux.whenFlushed();
-    const out = dest.text().split('\n').slice(0, -1);
-    assert.deepEqual(out.sort(), [longA.trimEnd(), 'a2', 'b1', 'b2', 'b3'].sort());
-    assert.ok(seen.includes('AAA…A\n'), JSON.stringify(seen));
-    assert.equal(seen.length, 5);
-  });
+  describe('server processes on Windows (built on Linux)', () => {
+    it('ends the whole tree with taskkill /T /F, and only on win32', () => {
+      assert.deepEqual(killTreeCommand(4242, 'SIGTERM', 'win32'), { command: 'taskkill', args: ['/pid', '4242', '/T', '/F'] });
+      assert.deepEqual(killTreeCommand(4242, 'SIGKILL', 'win32'), { command: 'taskkill', args: ['/pid', '4242', '/T', '/F'] });
+      assert.equal(killTreeCommand(4242, 'SIGTERM', 'linux'), undefined);
+      assert.equal(killTreeCommand(4242, 'SIGTERM', 'darwin'), undefined);
+    });
 
-  it('OutputMux drops what the observer rejects in whole-line mode, and ends a dead source\'s broken line', async () => {
-    const dest = new SlowDest();
-    const mux = new OutputMux(dest);
-    const held = new PassThrough();
-    const streaming = new PassThrough();
-    mux.addSource(held, (h, hs, he) => !h.toString('utf8', hs, he).startsWith('drop'), true);
-    const s2 = mux.addSource(streaming, () => true, false);
-    held.write('keep 1\ndro');
-    held.write('p me\nkeep 2\n');
-    streaming.write('partial line of a server that dies');
-    streaming.end();
-    await new Promise<void>((r) => s2.onceEnded(r));
-    held.end();
-    await mux.whenFlushed();
-    const text = dest.text();
-    assert.ok(!text.includes('drop me'));
-    assert.ok(text.includes('partial line of a server that dies\n'), 'the broken line is closed so the next one is intact');
-    assert.ok(text.includes('keep 1\n') && text.includes('keep 2\n'));
+    it('starts a .cmd server through cmd.exe with %, !, ^ and quotes escaped (cross-spawn, platform win32)', () => {
+      const dir = tempDir();
+      fs.writeFileSync(path.join(dir, 'my-server.CMD'), '@echo off\r\n'); // .CMD: Linux file names are case-sensitive, PATHEXT is upper case
+      fs.chmodSync(path.join(dir, 'my-server.CMD'), 0o755);
+      const calls: { command: string; args: readonly string[]; options: ChildProcessModule.SpawnOptions }[] = [];
+      // The module object itself (not an import binding): cross-spawn calls its `spawn` at run time.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const childProcess = require('child_process') as { spawn: unknown };
+      const realPlatform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+      const realSpawn = childProcess.spawn;
+      // cross-spawn, which and isexe read the platform when they load: load fresh copies as win32.
+      const fresh = (): void => {
+        for (const key of Object.keys(require.cache)) {
+          if (/[\\/]node_modules[\\/](cross-spawn|which|isexe|path-key|shebang-command|shebang-regex)[\\/]/.test(key) || key.endsWith(path.join('shim', 'serverProcess.js'))) {
+            delete require.cache[key];
+          }
+        }
+      };
+      let spawnServer: typeof import('../../../src/shim/serverProcess').spawnServer;
+      try {
+        Object.defineProperty(process, 'platform', { ...realPlatform, value: 'win32' });
+        childProcess.spawn = (command: string, args: readonly string[], options: ChildProcessModule.SpawnOptions) => {
+          calls.push({ command, args, options });
+          return { emit: () => true, on: () => undefined };
+        };
+        fresh();
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        spawnServer = (require('../../../src/shim/serverProcess') as typeof import('../../../src/shim/serverProcess')).spawnServer;
+        spawnServer({ command: 'my-server', args: ['100%', 'hi!', 'a^b', 'say "x"', '%PATH%'], env: { PATH: dir, PATHEXT: '.EXE;.CMD' }, stderr: 'pipe' });
+      } finally {
+        Object.defineProperty(process, 'platform', realPlatform);
+        childProcess.spawn = realSpawn;
+        fresh();
+      }
+      assert.equal(calls.length, 1);
+      const { command, args, options } = calls[0];
+      assert.equal(command, 'cmd.exe');
+      assert.deepEqual(args.slice(0, 3), ['/d', '/s', '/c']);
+      assert.equal(options.windowsVerbatimArguments, true);
+      const line = args[3];
+      assert.ok(line.startsWith('"my-server '), line); // cmd.exe finds my-server.CMD through PATHEXT
+      // Every cmd.exe meta character is taken literally: escaped with ^, quotes doubled inside.
+      for (const escaped of ['^"100^%^"', '^"hi^!^"', '^"a^^b^"', '^"say^ \\^"x\\^"^"', '^"^%PATH^%^"']) {
+        assert.ok(line.includes(escaped), `${escaped} in ${line}`);
+      }
+    });
   });
 
   it('StderrTail keeps only the last bytes, 0600, and can move to another file', () => {

@@ -135,6 +135,27 @@ describe('runShim with injected resolver and sink', function () {
     assert.deepEqual(byThread, { [THREAD_A]: path.join(dir, `${THREAD_A}.json`), [THREAD_B]: path.join(dir, `${THREAD_B}.json`) });
   });
 
+  it('tells the sink about a restart that failed: the correction, the replacement it started, that one\'s exit status', async () => {
+    const records = tempDir();
+    const sink = new RecordingSink(undefined);
+    const h = new Harness();
+    const env = cleanEnv({ FIXTURE_RECORD_DIR: records, FIXTURE_FAIL_THREAD: THREAD_B });
+    const done = h.run(['--name', 'notes', '--', node, fixture('jsonrpc-server.mjs')], env, resolved({ threadId: THREAD_A, resolvedBy: 'env' }), sink);
+    h.send(initializeRequest(0));
+    await h.response(0);
+    h.send(initializedNotification);
+    h.send(toolsCall(1, 'whoami', THREAD_B));
+    const answer = await h.response(1);
+    assert.match((answer.error as { message: string }).message, /could not be restarted/);
+    assert.equal(await done, 1, 'the shim ends with the failed server\'s status');
+    assert.deepEqual(sink.events.map((e) => e[0]), ['starting', 'running', 'correction', 'restarted', 'exited', 'flush']);
+    assert.deepEqual([(sink.events[2][1] as Correction).to, (sink.events[2][1] as Correction).action], [THREAD_B, 'restart']);
+    assert.equal(sink.events[3][2], THREAD_B);
+    assert.deepEqual(sink.events[4].slice(1), [1, null]);
+    assert.equal(sink.calls, 0, 'the call never reached a server');
+    assert.match(h.errText, /cannot restart the server for thread 01a20dd4-0000-7000-8000-000000000002/);
+  });
+
   it('keeps the last 256 KB of the server stderr in the sink\'s file, mode 0600, and still relays all of it', async () => {
     const dir = tempDir();
     const log = path.join(dir, 'logs', 'server.stderr.log');
