@@ -17,7 +17,7 @@ export class NoopSink implements BindingSink {
   call(_atMs: number): void {}
   correction(_c: Correction): void {}
   restarted(_serverPid: number, _threadId: string, _contextFile?: string): void {}
-  exited(_code: number | null, _signal: string | null): void {}
+  exited(_code: number | null, _signal: string | null, _restartFailed?: boolean): void {}
   async flush(): Promise<void> {}
 }
 
@@ -80,9 +80,9 @@ export class GuardedSink {
     }
   }
 
-  exited(code: number | null, signal: string | null): void {
+  exited(code: number | null, signal: string | null, restartFailed?: boolean): void {
     try {
-      this.sink.exited(code, signal);
+      this.sink.exited(code, signal, restartFailed);
     } catch (e) {
       this.failed(e);
     }

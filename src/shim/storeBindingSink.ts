@@ -153,10 +153,10 @@ export class StoreBindingSink implements BindingSink {
     this.schedule(0);
   }
 
-  exited(code: number | null, signal: string | null): void {
+  exited(code: number | null, signal: string | null, restartFailed = false): void {
     const b = this.current();
     if (b) {
-      b.status = 'exited';
+      b.status = restartFailed ? 'failed' : 'exited';
       b.endedAt = new Date().toISOString();
       if (code !== null) {
         b.exitCode = code;

@@ -177,7 +177,7 @@ export class Supervisor {
     }
   }
 
-  private async finish(server: Server | undefined, exit: ServerExit): Promise<void> {
+  private async finish(server: Server | undefined, exit: ServerExit, restartFailed = false): Promise<void> {
     if (this.finishing) {
       return;
     }
@@ -190,7 +190,7 @@ export class Supervisor {
       const relayed = Promise.all([server.outputDone, server.stderrDone]).then(() => whenFlushed(this.o.output));
       await untilIdle(relayed, () => this.bytesOut - this.o.output.writableLength, OUTPUT_IDLE_MS);
     }
-    this.o.sink.exited(exit.spawnError !== undefined ? exit.status : exit.code, exit.signal);
+    this.o.sink.exited(exit.spawnError !== undefined ? exit.status : exit.code, exit.signal, restartFailed);
     this.resolveFinished(exit);
   }
 
@@ -524,7 +524,7 @@ export class Supervisor {
     this.answerHeld(`the MCP server could not be restarted for Codex thread ${to}: ${failure.why}`);
     // A server the shim had to stop reports 1, not the signal the shim sent it.
     const reported: ServerExit = exit.spawnError !== undefined || exit.code !== null ? exit : { ...exit, code: 1, status: 1, signal: null };
-    await this.finish(this.server, reported);
+    await this.finish(this.server, reported, true);
   }
 
   /** Every held request gets an error answer; held notifications are dropped. */

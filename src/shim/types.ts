@@ -77,8 +77,11 @@ export interface BindingSink {
   correction(c: Correction): void;
   /** A replacement server runs for `threadId` (after a 'restart' correction). */
   restarted(serverPid: number, threadId: string, contextFile?: string): void;
-  /** The server the shim exits with has ended. */
-  exited(code: number | null, signal: string | null): void;
+  /**
+   * The server the shim exits with has ended. `restartFailed`: it ended because no server could be
+   * started for the thread a call named (the binding says `failed`, not `exited`).
+   */
+  exited(code: number | null, signal: string | null, restartFailed?: boolean): void;
   /**
    * The context file of another thread, for CODEX_THREAD_CONTEXT of a replacement server.
    * Optional; awaited with a bound of one second.

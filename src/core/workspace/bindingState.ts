@@ -10,6 +10,7 @@ export type BindingState =
   | 'restarted' // running, after a restart with the id a call carried (corrections say from → to)
   | 'replaced' // this server process was stopped and restarted for another thread
   | 'exited' // the server ended; code or signal recorded
+  | 'failed' // no server could be (re)started for the thread a call named; the shim ended
   | 'unresolved' // running without a thread id
   | 'lost' // the record says running but the shim process is gone (killed before it could write)
   | 'unknown'; // a status this version does not know (written by a newer shim)
@@ -48,7 +49,8 @@ export function bindingStatus(b: McpBinding, isAlive: IsAlive = isProcessAlive):
     case 'restarted':
       return { state: 'replaced', rawStatus: raw, shimAlive: false, serverAlive: false };
     case 'exited':
-      return { state: 'exited', rawStatus: raw, shimAlive: false, serverAlive: false };
+    case 'failed':
+      return { state: raw, rawStatus: raw, shimAlive: false, serverAlive: false };
     default: {
       // A newer shim's status ('failed', ...): trust an end time if there is one, else the pid.
       const ended = b.endedAt !== undefined || b.exitCode !== undefined || b.exitSignal !== undefined;
@@ -65,6 +67,8 @@ export function describeState(b: McpBinding, s: BindingStatusView): string {
         return `exited (${b.exitSignal})`;
       }
       return b.exitCode !== undefined ? `exited (code ${b.exitCode})` : 'exited';
+    case 'failed':
+      return b.exitCode !== undefined ? `restart failed (code ${b.exitCode})` : 'restart failed';
     case 'restarted':
       return 'restarted with the right id';
     case 'replaced': {

@@ -29,6 +29,7 @@ const STATE_ICON: Record<BindingState, ItemIcon> = {
   restarted: { id: 'debug-restart', color: 'charts.yellow' },
   replaced: { id: 'arrow-swap', color: 'disabledForeground' },
   exited: { id: 'circle-slash', color: 'disabledForeground' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
   unresolved: { id: 'warning', color: 'list.warningForeground' },
   lost: { id: 'debug-disconnect', color: 'list.errorForeground' },
   unknown: { id: 'question' },

@@ -84,7 +84,7 @@ describe('buildWorkspaceModel', () => {
     assert.equal(top[0].description, 'exec · fork of refactor · started just now');
   });
 
-  it('gives each binding a state: running, restarted after a correction, exited with code or signal, lost when its shim died silently, unknown statuses as written', () => {
+  it('gives each binding a state: running, restarted after a correction, exited with code or signal, lost when its shim died silently, a failed restart, unknown statuses as written', () => {
     const tid = id(NOW - 100_000, 'b');
     const other = id(NOW - 200_000, 'o');
     const ctx = context(tid, [
@@ -94,7 +94,8 @@ describe('buildWorkspaceModel', () => {
       binding({ server: 'd-killed', status: 'exited', exitSignal: 'SIGKILL', shimPid: 3002 }),
       binding({ server: 'e-lost', shimPid: 3003, serverPid: 3004 }),
       binding({ server: 'f-unresolved', resolvedBy: 'unresolved', shimPid: 2001 }),
-      { ...binding({ server: 'g-future', shimPid: 3005 }), status: 'failed' as McpBinding['status'], endedAt: new Date(NOW).toISOString() },
+      binding({ server: 'g-failed', status: 'failed', exitCode: 127, shimPid: 3005, endedAt: new Date(NOW).toISOString() }),
+      { ...binding({ server: 'i-future', shimPid: 3006 }), status: 'paused' as McpBinding['status'], endedAt: new Date(NOW).toISOString() },
       binding({ server: 'h-starting', status: 'starting', shimPid: 2002 }),
     ]);
     const m = buildWorkspaceModel(input({ threads: [thread(tid)], contexts: [ctx] }));
@@ -106,8 +107,9 @@ describe('buildWorkspaceModel', () => {
       ['d-killed', 'exited', 'exited (SIGKILL)'],
       ['e-lost', 'lost', 'lost (shim gone without a word)'],
       ['f-unresolved', 'unresolved', 'running without a thread id'],
-      ['g-future', 'unknown', 'failed'],
+      ['g-failed', 'failed', 'restart failed (code 127)'],
       ['h-starting', 'starting', 'starting'],
+      ['i-future', 'unknown', 'paused'],
     ]);
   });
 
