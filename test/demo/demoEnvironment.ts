@@ -20,6 +20,7 @@ import { runCommand } from '../integration/codeServer/log';
 import { repoRoot, type CodeServerInstall } from '../integration/codeServer/paths';
 import { HarnessProfile } from '../integration/codeServer/profile';
 import { CodeServer } from '../integration/codeServer/server';
+import { killStrayProcesses } from '../integration/codeServer/strays';
 
 export interface DemoOptions {
   /** code-server's port on 127.0.0.1; default a free one. */
@@ -68,7 +69,12 @@ export async function startDemoEnvironment(options: DemoOptions = {}): Promise<D
 
   const install = await ensureCodeServer();
   const profile = HarnessProfile.create({ prefix: 'ctc-demo-' });
-  const stops: (() => Promise<void>)[] = [async () => profile.cleanup()];
+  const stops: (() => Promise<void>)[] = [
+    async () => {
+      await killStrayProcesses(profile.root);
+      profile.cleanup();
+    },
+  ];
   let stopped = false;
   let stopping: Promise<void> | undefined;
   // One stop for everyone (Ctrl-C, a failed start, the caller): later calls wait for the first.

@@ -20,6 +20,7 @@ import { progress } from './codeServer/log';
 import { repoRoot } from './codeServer/paths';
 import { HarnessProfile } from './codeServer/profile';
 import { CodeServer } from './codeServer/server';
+import { killStrayProcesses } from './codeServer/strays';
 import { BROWSER_PACKAGES, ensureSystemPackages } from './codeServer/systemPackages';
 
 /** Read by suite/index.ts: only tests whose full title contains this run. */
@@ -66,6 +67,9 @@ export function suiteUrl(server: CodeServer, workspace: string, extensionPath: s
 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
+  // A closed pipe (`| head`) must not crash the runner before it has stopped code-server.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   const started = Date.now();
   const repo = repoRoot();
   const testsPath = path.join(repo, 'out', 'test', 'integration', 'suite', 'index.js');
@@ -82,7 +86,11 @@ async function main(): Promise<number> {
     stopping = true;
     await browser?.close().catch(() => undefined);
     await server?.stop();
-    profile?.cleanup();
+    if (profile) {
+      const strays = await killStrayProcesses(profile.root);
+      if (strays.length > 0) progress(`killed ${strays.length} process(es) of this run left outside code-server: ${strays.join(', ')}`);
+      profile.cleanup();
+    }
   };
   const onSignal = (signal: NodeJS.Signals) => {
     progress(`${signal}: stopping code-server and the browser`);

@@ -21,6 +21,8 @@ export async function launchBrowser(viewport = { width: 1400, height: 900 }): Pr
       executablePath: chromiumPath(),
       headless: true,
       viewport,
+      // Chromium keeps crash reports and caches under HOME/XDG: keep them in the temp profile.
+      env: { ...process.env, HOME: userDataDir, XDG_CONFIG_HOME: path.join(userDataDir, 'config'), XDG_CACHE_HOME: path.join(userDataDir, 'cache') },
       args: [
         '--no-sandbox',
         '--disable-gpu',

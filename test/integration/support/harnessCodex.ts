@@ -42,6 +42,14 @@ export function harnessInfo(): HarnessInfo {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as HarnessInfo;
 }
 
+/**
+ * Under @vscode/test-electron `process.execPath` (which the Codex helpers and probe configs run
+ * scripts with) is Electron: it runs them as Node only with ELECTRON_RUN_AS_NODE=1, which Codex
+ * does not pass to MCP servers, so it goes into their `env` table and into Codex's environment.
+ * Under code-server the extension host is plain Node and nothing is added.
+ */
+const NODE_MODE_ENV: Record<string, string> = process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
+
 /** The built shim the tests wrap servers with. */
 export function shimScript(): string {
   return path.join(repoRoot(), 'dist', 'shim.js');
@@ -52,7 +60,15 @@ export function shimScript(): string {
  * (plus `required = true`, see HarnessCodex.wrappedProbe).
  */
 export function shimWrapped(command: string, args: string[], extra: Omit<McpServerConfig, 'command' | 'args'> = {}): McpServerConfig {
-  return { startupTimeoutSec: 20, required: true, ...extra, command: process.execPath, args: [shimScript(), '--', command, ...args] };
+  const env = { ...NODE_MODE_ENV, ...extra.env };
+  return {
+    startupTimeoutSec: 20,
+    required: true,
+    ...extra,
+    ...(Object.keys(env).length > 0 ? { env } : {}),
+    command: process.execPath,
+    args: [shimScript(), '--', command, ...args],
+  };
 }
 
 export interface HarnessCodexOptions {
@@ -108,22 +124,22 @@ export class HarnessCodex {
 
   /** The probe without the shim (an unwrapped server); `required = true` as in wrappedProbe. */
   directProbe(name: string, options: Omit<ProbeServerOptions, 'recordFile' | 'name'> = {}): McpServerConfig {
-    return probeServerConfig({ ...options, extra: { required: true, ...options.extra }, recordFile: this.recordFile, name });
+    return probeServerConfig({ ...options, env: { ...NODE_MODE_ENV, ...options.env }, extra: { required: true, ...options.extra }, recordFile: this.recordFile, name });
   }
 
   /** `codex exec` to the end: a thread that ends. */
   exec(prompt: string, options: Omit<CodexExecOptions, 'home' | 'prompt'> & { timeoutMs?: number } = {}): Promise<CodexRunResult> {
-    return runCodexExec({ ...options, home: this.home, prompt });
+    return runCodexExec({ ...options, env: { ...NODE_MODE_ENV, ...options.env }, home: this.home, prompt });
   }
 
   /** `codex exec` in the background (e.g. to look at it while a call is running). */
   startExec(prompt: string, options: Omit<CodexExecOptions, 'home' | 'prompt'> = {}): CodexExecProcess {
-    return startCodexExec({ ...options, home: this.home, prompt });
+    return startCodexExec({ ...options, env: { ...NODE_MODE_ENV, ...options.env }, home: this.home, prompt });
   }
 
   /** `codex app-server`: threads that stay live until it is closed. */
   appServer(options: Omit<AppServerOptions, 'home'> = {}): Promise<AppServerClient> {
-    return startAppServer({ ...options, home: this.home });
+    return startAppServer({ ...options, env: { ...NODE_MODE_ENV, ...options.env }, home: this.home });
   }
 
   /** Kills every Codex process and probe started, stops the mock, resets config.toml. Never throws. */
