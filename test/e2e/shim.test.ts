@@ -53,6 +53,12 @@ interface ShimmedProbeOptions {
   shimAsCommand?: boolean;
   /** The shim's own options, before `--`. */
   shimOptions?: string[];
+  /**
+   * `required = true` (default): codex exec waits for the server before its first model request.
+   * Without it exec waits only about 1 s, and on a loaded machine the request then goes out
+   * without the server's tools; only the test of that window turns it off.
+   */
+  required?: boolean;
 }
 
 /** A `[mcp_servers.X]` entry: the probe behind the shim. */
@@ -62,6 +68,7 @@ function shimmedProbe(o: ShimmedProbeOptions): McpServerConfig {
     name: o.name,
     requireThreadId: o.requireThreadId,
     env: o.storeDir !== undefined ? { CODEX_THREAD_CONTEXT_DIR: o.storeDir } : {},
+    extra: { required: o.required ?? true },
   });
   const shimArgs = [...(o.shimOptions ?? []), '--', ...probeServerArgv(o.recordFile, o.name)];
   return o.shimAsCommand
@@ -514,7 +521,7 @@ describe('codex-thread-shim with the real Codex CLI (offline)', function () {
       fx = await createCodexFixture({
         turns: [{ callTool: { server: 'probe', tool: 'whoami' }, thenText: 'done' }],
         mcpServers: ({ home, recordFile }) => ({
-          probe: shimmedProbe({ recordFile, name: 'probe', storeDir: path.join(home.root, 'store'), shimOptions: variant.shimOptions }),
+          probe: shimmedProbe({ recordFile, name: 'probe', storeDir: path.join(home.root, 'store'), shimOptions: variant.shimOptions, required: false }),
         }),
       });
       const { home, mock, recordFile } = fx;
