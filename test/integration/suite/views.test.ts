@@ -165,7 +165,12 @@ describe('views: Threads and MCP Servers', function () {
     const thread = await app.threadStart();
     await app.waitForMcpServerReady(thread.id, 'probe');
     await app.runTurn(thread.id, 'call whoami');
-    const binding = await waitForView('threads', (nodes) => threadRow(nodes, thread.id)?.children.find((c) => c.label === 'probe' && c.contextValue?.startsWith('binding.restarted')), 'the restarted binding');
+    // The restart and the call it delivers are two records: wait for both.
+    const binding = await waitForView(
+      'threads',
+      (nodes) => threadRow(nodes, thread.id)?.children.find((c) => c.label === 'probe' && c.contextValue?.startsWith('binding.restarted') && /· 1 call\b/.test(c.description ?? '')),
+      'the restarted binding with its call',
+    );
     assert.equal(binding.icon, 'debug-restart');
     assert.equal(binding.iconColor, 'charts.yellow');
     assert.match(binding.description ?? '', /^restarted with the right id · 1 call/);
