@@ -67,27 +67,44 @@ const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 /** The holder's token, inside the lock directory. */
 const OWNER = 'owner';
 
+/** Removes a lock directory and the token in it. */
+function removeLockDirSync(dir: string): void {
+  try {
+    fs.unlinkSync(path.join(dir, OWNER));
+  } catch {
+    // not written yet, or gone
+  }
+  fs.rmdirSync(dir);
+}
+
 /**
- * proper-lockfile removes a lock directory with rmdir (release, stale take-over, exit handler);
- * ours holds the owner token, so remove that first. Everything else is the real fs.
+ * The file system proper-lockfile uses for one lock. It removes a lock directory with rmdir (a
+ * stale one while acquiring; ours at release); ours holds the token, so remove that first. Once
+ * acquired, only a directory that still holds this lock's own token is removed: a holder that lost
+ * its fresh directory to another waiter must not remove the one that replaced it.
  */
-const lockFs = {
-  ...fs,
-  rmdir(dir: string, cb: (err: NodeJS.ErrnoException | null) => void): void {
-    fs.unlink(path.join(dir, OWNER), () => fs.rmdir(dir, cb));
-  },
-  rmdirSync(dir: string): void {
-    try {
-      fs.unlinkSync(path.join(dir, OWNER));
-    } catch {
-      // not written yet, or gone
-    }
-    fs.rmdirSync(dir);
-  },
-};
+function lockFsFor(lock: { acquired: boolean; token: string }): typeof fs {
+  const mayRemove = (dir: string): boolean => !lock.acquired || readOwner(dir) === lock.token;
+  return {
+    ...fs,
+    rmdir(dir: string, cb: (err: NodeJS.ErrnoException | null) => void): void {
+      if (!mayRemove(dir)) {
+        cb(null);
+        return;
+      }
+      fs.unlink(path.join(dir, OWNER), () => fs.rmdir(dir, cb));
+    },
+    rmdirSync(dir: string): void {
+      if (mayRemove(dir)) {
+        removeLockDirSync(dir);
+      }
+    },
+  } as typeof fs;
+}
 
 export async function withFileLock<T>(file: string, options: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
-  const token = `${os.hostname()}:${process.pid}:${randomBytes(8).toString('hex')}`;
+  const state = { acquired: false, token: `${os.hostname()}:${process.pid}:${randomBytes(8).toString('hex')}` };
+  const token = state.token;
   const lockDir = `${file}.lock`;
   let compromised = false;
   const started = performance.now();
@@ -103,7 +120,7 @@ export async function withFileLock<T>(file: string, options: LockOptions, fn: (l
         realpath: false, // the file may not exist yet, and resolving symlinks is what we must not do
         stale: options.staleMs,
         retries: 0, // the wait loop below owns back-off and the deadline
-        fs: lockFs,
+        fs: lockFsFor(state),
         onCompromised: (err: Error) => {
           compromised = true;
           options.onProblem(`context store: lock on ${file} was compromised (${err.message}); the update will be retried`);
@@ -126,8 +143,18 @@ export async function withFileLock<T>(file: string, options: LockOptions, fn: (l
     }
   }
   const waitedMs = performance.now() - started;
+  state.acquired = true;
   try {
-    writeOwner(lockDir, token);
+    try {
+      writeOwner(lockDir, token);
+    } catch (err) {
+      // Another waiter judged the same stale lock dead and replaced our fresh directory before we
+      // could sign it (proper-lockfile's known gap): we never owned it. The store retries.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new LockLostError(file);
+      }
+      throw err;
+    }
     const held: HeldLock = {
       waitedMs,
       assertHeld() {
@@ -168,7 +195,7 @@ function breakIfHolderDead(lockDir: string, onProblem: (message: string) => void
     return false; // released or broken meanwhile: just try again
   }
   if (readOwner(aside) === seen) {
-    lockFs.rmdirSync(aside);
+    removeLockDirSync(aside);
     return true;
   }
   try {
@@ -176,7 +203,7 @@ function breakIfHolderDead(lockDir: string, onProblem: (message: string) => void
   } catch (err) {
     onProblem(`context store: moved a live lock ${lockDir} aside by mistake and could not put it back (${(err as Error).message}); its holder will retry`);
     try {
-      lockFs.rmdirSync(aside);
+      removeLockDirSync(aside);
     } catch {
       // leave it; gc removes *.lock.dead-* folders
     }
