@@ -3,7 +3,7 @@
 // or closes, a Codex command starts or ends (shell integration), a thread starts, ends or shows
 // activity. A Codex command gets a few follow-up process scans while Codex starts up.
 import * as vscode from 'vscode';
-import { codexProcessesUnder, processTreeReaderFor, type ProcessTreeReader } from '../../core/terminals/codexInProcessTree';
+import { codexProcessesUnder } from '../../core/terminals/codexInProcessTree';
 import { TerminalAssociations, type PastTerminal, type TerminalAssociation } from '../../core/terminals/terminalAssociations';
 import { TuiOutputScanner, isCodexCommandLine, threadFromCommandLine } from '../../core/terminals/terminalSignals';
 import type { ThreadView } from '../../core/workspace/threadModel';
@@ -35,7 +35,6 @@ export class TerminalTracker implements vscode.Disposable {
   constructor(
     private readonly session: ThreadsSession,
     private readonly log: Log,
-    private readonly reader: ProcessTreeReader = processTreeReaderFor(),
   ) {
     for (const t of vscode.window.terminals) {
       this.open(t);
@@ -135,7 +134,7 @@ export class TerminalTracker implements vscode.Disposable {
       return;
     }
     try {
-      const found = await codexProcessesUnder(pid, this.reader);
+      const found = await codexProcessesUnder(pid);
       this.associations.renameTerminal(key, terminal.name);
       this.associations.setProcesses(key, found, terminal.shellIntegration?.cwd?.fsPath);
     } catch (err) {
