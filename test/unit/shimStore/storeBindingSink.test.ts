@@ -24,19 +24,42 @@ describe('StoreBindingSink (the shim recording its binding)', () => {
   let cwd: string;
   let store: ContextStore;
   let reports: string[];
+  /** Every sink a test made: each must have written everything before its test's folder goes. */
+  let sinks: StoreBindingSink[];
+  /** Set once the test's body has returned: a lock taken after that is a write the test left running. */
+  let testEnded: boolean;
+  let writesAfterTheTest: number;
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctc-sink-'));
     cwd = path.join(dir, 'project');
     fs.mkdirSync(cwd);
-    store = new ContextStore({ root: path.join(dir, 'store') });
+    testEnded = false;
+    writesAfterTheTest = 0;
+    store = new ContextStore({ root: path.join(dir, 'store'), onLockAcquired: () => (writesAfterTheTest += testEnded ? 1 : 0) });
     reports = [];
+    sinks = [];
   });
 
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    testEnded = true;
+    // A write still scheduled here would otherwise run during the next test, after this folder is
+    // gone: its mkdir of the lock directory fails (ENOENT) and its report lands in the next test.
+    await Promise.all(sinks.map((s) => s.flush()));
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(writesAfterTheTest, 0, 'the test ended while its sinks still had writes to do: await their flush()');
+  });
+
+  /** A sink bound to this test's store and reports (not to whichever test runs when it writes). */
+  function newSink(target: ContextStore = store): StoreBindingSink {
+    const own = reports;
+    const sink = new StoreBindingSink(() => target, (l) => own.push(l));
+    sinks.push(sink);
+    return sink;
+  }
 
   it('records start, calls, a restart for another thread, and the exit', async () => {
-    const sink = new StoreBindingSink(() => store, (l) => reports.push(l));
+    const sink = newSink();
     sink.starting({ server: 'probe', shimPid: 4242, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
     assert.equal(sink.stderrLogPath, path.join(store.root, 'logs', `${A}.probe.stderr.log`));
     assert.equal(fs.statSync(path.dirname(sink.stderrLogPath!)).mode & 0o777, 0o700);
@@ -76,7 +99,7 @@ describe('StoreBindingSink (the shim recording its binding)', () => {
       ctx.bindings.push({ server: 'probe', shimPid: 4242, resolvedBy: 'parent-open-files', status: 'starting', startedAt: new Date(started).toISOString(), callCount: 0, corrections: [] });
       return ctx;
     });
-    const sink = new StoreBindingSink(() => store, (l) => reports.push(l));
+    const sink = newSink();
     sink.starting({ server: 'probe', shimPid: 4242, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
     sink.running(77);
     await sink.flush();
@@ -89,7 +112,7 @@ describe('StoreBindingSink (the shim recording its binding)', () => {
     const blocked = path.join(dir, 'blocked');
     fs.writeFileSync(blocked, 'a file where the store folder should be');
     const bad = new ContextStore({ root: blocked });
-    const sink = new StoreBindingSink(() => bad, (l) => reports.push(l));
+    const sink = newSink(bad);
     sink.starting({ server: 'probe', shimPid: 1, threadId: A, resolvedBy: 'env', startedAtMs: Date.now(), codexHome: dir, cwd });
     sink.running(2);
     sink.call(Date.now());
@@ -113,7 +136,7 @@ describe('StoreBindingSink (the shim recording its binding)', () => {
       await new Promise<void>((r) => (release = r));
     });
     await isHeld;
-    const sink = new StoreBindingSink(() => quick, (l) => reports.push(l));
+    const sink = newSink(quick);
     sink.starting({ server: 'probe', shimPid: process.pid, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
     sink.running(5001);
     sink.call(Date.now());
@@ -138,7 +161,7 @@ describe('StoreBindingSink (the shim recording its binding)', () => {
     const lock = path.join(codexHome, 'thread-writer-locks', `${A}.lock`);
     fs.mkdirSync(path.dirname(lock), { recursive: true });
     fs.writeFileSync(lock, '');
-    const first = new StoreBindingSink(() => store, (l) => reports.push(l));
+    const first = newSink();
     first.starting({ server: 'probe', shimPid: process.pid, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome, cwd });
     first.running(1);
     await first.flush();
@@ -146,7 +169,7 @@ describe('StoreBindingSink (the shim recording its binding)', () => {
     await first.flush();
     assert.equal((await store.read({ id: A, cwd }))?.thread.status, 'live', 'still loaded: its lock file exists');
     fs.rmSync(lock);
-    const second = new StoreBindingSink(() => store, (l) => reports.push(l));
+    const second = newSink();
     second.starting({ server: 'other', shimPid: process.pid, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome, cwd });
     second.running(1);
     await second.flush();
@@ -159,17 +182,25 @@ describe('StoreBindingSink (the shim recording its binding)', () => {
     assert.deepEqual(reports, []);
   });
 
-  it('two shims of one server for one thread share one stderr log', () => {
-    const a = new StoreBindingSink(() => store, (l) => reports.push(l));
-    const b = new StoreBindingSink(() => store, (l) => reports.push(l));
+  it('two shims of one server for one thread share one stderr log, and both are recorded', async () => {
+    const a = newSink();
+    const b = newSink();
     a.starting({ server: 'probe', shimPid: 11, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
     b.starting({ server: 'probe', shimPid: 12, threadId: A, resolvedBy: 'parent-open-files', startedAtMs: Date.now(), codexHome: dir, cwd });
     assert.equal(a.stderrLogPath, b.stderrLogPath);
     assert.equal(a.stderrLogPath, path.join(store.root, 'logs', `${A}.probe.stderr.log`));
+    // Starting schedules each binding's write: wait for both (the log they share is in both).
+    await Promise.all([a.flush(), b.flush()]);
+    const ctx = await store.read({ id: A, cwd });
+    assert.deepEqual(ctx?.bindings.map((x) => [x.shimPid, x.stderrLog]).sort(), [
+      [11, a.stderrLogPath],
+      [12, a.stderrLogPath],
+    ]);
+    assert.deepEqual(reports, []);
   });
 
   it('records nothing when started without a thread, until a kept correction names one', async () => {
-    const sink = new StoreBindingSink(() => store, (l) => reports.push(l));
+    const sink = newSink();
     sink.starting({ server: 'probe', shimPid: 9, resolvedBy: 'unresolved', startedAtMs: Date.now(), codexHome: dir, cwd });
     sink.running(10);
     sink.call(Date.now());
@@ -183,7 +214,7 @@ describe('StoreBindingSink (the shim recording its binding)', () => {
   });
 
   it('records the correction in the new binding when a server started without a thread is restarted', async () => {
-    const sink = new StoreBindingSink(() => store, (l) => reports.push(l));
+    const sink = newSink();
     sink.starting({ server: 'probe', shimPid: 9, resolvedBy: 'unresolved', startedAtMs: Date.now(), codexHome: dir, cwd });
     sink.running(10);
     const c = { at: new Date().toISOString(), to: B, action: 'restart' as const };
