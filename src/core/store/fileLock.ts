@@ -15,6 +15,8 @@
 //   shim can die holding a lock. A lock whose own token names a dead process on this host is
 //   taken over at once instead of after the stale timeout. A lock directory without a token (its
 //   holder has just created it) is never broken early: there is no evidence about it.
+// - Lockers of one file in one process take turns before they reach proper-lockfile, which keeps
+//   one record per path per process (see inProcessTails).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -102,7 +104,61 @@ function lockFsFor(lock: { acquired: boolean; token: string }): typeof fs {
   } as typeof fs;
 }
 
+/**
+ * The tail of each file's queue of lockers in this process. proper-lockfile keeps one record per
+ * path per process: two lockers of one file in one process that both took over the same stale lock
+ * would share it, and the loser's release would stop the winner's refresh and drop its record (its
+ * refresh timer then crashes the process with a TypeError, and its own release fails, leaving its
+ * directory behind). So lockers of one file in one process take turns; processes race as before.
+ */
+const inProcessTails = new Map<string, Promise<void>>();
+
 export async function withFileLock<T>(file: string, options: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+  const key = path.resolve(file);
+  const before = inProcessTails.get(key) ?? Promise.resolve();
+  let done!: () => void;
+  // The next locker waits for this one and, if this one gave up waiting, for the one before too.
+  const tail = Promise.all([before, new Promise<void>((r) => (done = r))]).then(() => undefined);
+  inProcessTails.set(key, tail);
+  const started = performance.now();
+  try {
+    await waitForTurn(before, file, options);
+    const waited = performance.now() - started;
+    return await lockAcrossProcesses(file, { ...options, waitMs: Math.max(options.waitMs - waited, 0) }, fn, waited);
+  } finally {
+    done();
+    if (inProcessTails.get(key) === tail) {
+      inProcessTails.delete(key);
+    }
+  }
+}
+
+/** Waits for this process's previous locker of the file, within the caller's wait and deadline. */
+async function waitForTurn(before: Promise<void>, file: string, options: LockOptions): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const started = performance.now();
+  try {
+    await Promise.race([
+      before,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new LockTimeoutError(file, Math.round(performance.now() - started))), options.waitMs);
+        onAbort = () => reject(new DeadlineError(`taking the lock on ${file}`));
+        if (options.signal?.aborted) {
+          onAbort();
+        }
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+async function lockAcrossProcesses<T>(file: string, options: LockOptions, fn: (lock: HeldLock) => Promise<T>, waitedInProcessMs: number): Promise<T> {
   const state = { acquired: false, token: `${os.hostname()}:${process.pid}:${randomBytes(8).toString('hex')}` };
   const token = state.token;
   const lockDir = `${file}.lock`;
@@ -135,14 +191,14 @@ export async function withFileLock<T>(file: string, options: LockOptions, fn: (l
         continue;
       }
       if (Date.now() >= deadline) {
-        throw new LockTimeoutError(file, Math.round(performance.now() - started));
+        throw new LockTimeoutError(file, Math.round(waitedInProcessMs + performance.now() - started));
       }
       // Jittered back-off, capped low: waiters are other short updates, not long holders.
       await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
       delay = Math.min(delay * 2, 25);
     }
   }
-  const waitedMs = performance.now() - started;
+  const waitedMs = waitedInProcessMs + performance.now() - started;
   state.acquired = true;
   try {
     try {

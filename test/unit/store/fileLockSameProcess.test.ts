@@ -1,0 +1,94 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+// The module object itself (the namespace import's properties are read-only): to patch unlink.
+import nodeFs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { withFileLock } from '../../../src/core/store/fileLock';
+
+describe('withFileLock: two lockers of one file in one process', function () {
+  this.timeout(20_000);
+  let dir: string;
+  const realUnlink = fs.unlink;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctc-lock-'));
+  });
+
+  afterEach(() => {
+    nodeFs.unlink = realUnlink;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('both finish in turn, the process survives, and no lock directory is left, when both find a frozen holder’s stale lock', async () => {
+    const file = path.join(dir, 'thread.json');
+    const lockDir = `${file}.lock`;
+    const owner = path.join(lockDir, 'owner');
+    // A holder on another host that froze long ago: only the stale timeout applies to it.
+    fs.mkdirSync(lockDir);
+    fs.writeFileSync(owner, 'elsewhere:1:frozen\n');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(lockDir, old, old);
+    // The race proper-lockfile leaves open, made certain: a second take-over of the stale lock
+    // removes the token only once the first locker has signed its fresh directory (so it removes
+    // that directory instead of the stale one).
+    let ownerUnlinks = 0;
+    (nodeFs as { unlink: unknown }).unlink = (p: fs.PathLike, cb: fs.NoParamCallback): void => {
+      if (p === owner && ++ownerUnlinks === 2) {
+        const go = (): void => {
+          const token = fs.existsSync(owner) ? fs.readFileSync(owner, 'utf8') : '';
+          if (token.endsWith('\n') && !token.startsWith('elsewhere')) {
+            realUnlink(p, cb);
+          } else {
+            setTimeout(go, 1);
+          }
+        };
+        go();
+        return;
+      }
+      realUnlink(p, cb);
+    };
+    const problems: string[] = [];
+    const crashes: Error[] = [];
+    const onCrash = (err: Error): void => {
+      crashes.push(err);
+    };
+    // Mocha's own handler would report it too; collect it here so the assertion says what happened.
+    const mochaHandlers = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', onCrash);
+    const order: string[] = [];
+    const opts = { staleMs: 2000, waitMs: 15_000, onProblem: (m: string) => problems.push(m) };
+    try {
+      // Each holds the lock past a refresh (proper-lockfile refreshes every staleMs / 2).
+      const hold = (name: string) => async (lock: { assertHeld(): void }) => {
+        order.push(`${name} in`);
+        await new Promise((r) => setTimeout(r, 1300));
+        lock.assertHeld();
+        order.push(`${name} out`);
+      };
+      const results = await Promise.allSettled([withFileLock(file, opts, hold('first')), withFileLock(file, opts, hold('second'))]);
+      order.push(...results.filter((r) => r.status === 'rejected').map((r) => `lost: ${(r.reason as Error).name}`));
+      await new Promise((r) => setTimeout(r, 2500)); // past a refresh timer of either, had one survived
+    } finally {
+      process.removeListener('uncaughtException', onCrash);
+      for (const h of mochaHandlers) {
+        process.on('uncaughtException', h);
+      }
+    }
+    assert.deepEqual(
+      { crashes: crashes.map((e) => e.message), problems, lockDirLeft: fs.existsSync(lockDir), order },
+      { crashes: [], problems: [], lockDirLeft: false, order: ['first in', 'first out', 'second in', 'second out'] },
+    );
+  });
+
+  it('a locker waiting behind another in this process still gives up at its wait limit', async () => {
+    const file = path.join(dir, 'thread.json');
+    let release!: () => void;
+    const holder = withFileLock(file, { staleMs: 10_000, waitMs: 1000, onProblem: () => undefined }, () => new Promise<void>((r) => (release = r)));
+    await assert.rejects(withFileLock(file, { staleMs: 10_000, waitMs: 100, onProblem: () => undefined }, async () => undefined), { name: 'LockTimeoutError' });
+    release();
+    await holder;
+    await withFileLock(file, { staleMs: 10_000, waitMs: 1000, onProblem: () => undefined }, async () => undefined);
+  });
+});
