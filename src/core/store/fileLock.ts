@@ -184,7 +184,11 @@ async function lockAcrossProcesses<T>(file: string, options: LockOptions, fn: (l
       });
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
+      // ENOTEMPTY (EEXIST on some systems): between our removing a stale lock's token and its
+      // directory, another process replaced it with a fresh lock and signed it. That lock is held.
+      const code = (err as NodeJS.ErrnoException).code;
+      const heldByAnother = code === 'ELOCKED' || ((code === 'ENOTEMPTY' || code === 'EEXIST') && (err as NodeJS.ErrnoException).syscall === 'rmdir');
+      if (!heldByAnother) {
         throw err;
       }
       if (breakIfHolderDead(lockDir, options.onProblem)) {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { withFileLock } from '../../../src/core/store/fileLock';
 
-describe('withFileLock: two lockers of one file in one process', function () {
+describe('withFileLock: lockers racing for one lock', function () {
   this.timeout(20_000);
   let dir: string;
   const realUnlink = fs.unlink;
@@ -20,7 +20,7 @@ describe('withFileLock: two lockers of one file in one process', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('both finish in turn, the process survives, and no lock directory is left, when both find a frozen holder’s stale lock', async () => {
+  it('two lockers in one process both finish in turn, the process survives, and no lock directory is left, when both find a frozen holder’s stale lock', async () => {
     const file = path.join(dir, 'thread.json');
     const lockDir = `${file}.lock`;
     const owner = path.join(lockDir, 'owner');
@@ -90,5 +90,40 @@ describe('withFileLock: two lockers of one file in one process', function () {
     release();
     await holder;
     await withFileLock(file, { staleMs: 10_000, waitMs: 1000, onProblem: () => undefined }, async () => undefined);
+  });
+
+  it('a waiter whose stale take-over meets a lock another process just signed waits for it instead of failing', async () => {
+    const file = path.join(dir, 'thread.json');
+    const lockDir = `${file}.lock`;
+    const owner = path.join(lockDir, 'owner');
+    fs.mkdirSync(lockDir);
+    fs.writeFileSync(owner, 'elsewhere:1:frozen\n');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(lockDir, old, old);
+    // Right after this waiter removed the stale token, another process (played here) removes the
+    // stale directory, takes the lock and signs it: this waiter's rmdir then finds it not empty.
+    let played = false;
+    (nodeFs as { unlink: unknown }).unlink = (p: fs.PathLike, cb: fs.NoParamCallback): void => {
+      realUnlink(p, (err) => {
+        if (p === owner && !played) {
+          played = true;
+          fs.rmdirSync(lockDir);
+          fs.mkdirSync(lockDir);
+          fs.writeFileSync(owner, `${os.hostname()}:${process.ppid}:other\n`);
+          setTimeout(() => fs.rmSync(lockDir, { recursive: true, force: true }), 300); // the other process releases
+        }
+        cb(err);
+      });
+    };
+    const problems: string[] = [];
+    let ran = false;
+    await withFileLock(file, { staleMs: 2000, waitMs: 5000, onProblem: (m) => problems.push(m) }, async (lock) => {
+      lock.assertHeld();
+      ran = true;
+    });
+    assert.equal(played, true);
+    assert.equal(ran, true);
+    assert.equal(fs.existsSync(lockDir), false);
+    assert.deepEqual(problems, []);
   });
 });
