@@ -48,17 +48,17 @@ export async function recordCall(store: ContextStore, id: string, cwd: string, i
 }
 
 /**
- * Writes THREADS threads of `folder` into the Codex home `home` (store at `<home>/thread-context`),
+ * Writes `count` (default THREADS) threads of `folder` into the Codex home `home` (store at `<home>/thread-context`),
  * one second apart and a minute old, each with BINDINGS bindings whose shim is `shimPid`. Returns
  * the thread ids, newest first.
  */
-export async function writeThreads(home: string, folder: string, shimPid = process.pid): Promise<{ store: ContextStore; ids: string[] }> {
+export async function writeThreads(home: string, folder: string, shimPid = process.pid, count = THREADS): Promise<{ store: ContextStore; ids: string[] }> {
   fs.mkdirSync(path.join(home, 'thread-writer-locks'), { recursive: true });
   fs.mkdirSync(folder, { recursive: true });
   const store = new ContextStore({ root: path.join(home, 'thread-context') });
   const now = Date.now() - 60_000;
   const ids: string[] = [];
-  for (let i = 0; i < THREADS; i++) {
+  for (let i = 0; i < count; i++) {
     const ms = now - i * 1000;
     const id = uuidV7(ms, i + 1);
     ids.push(id);

@@ -28,9 +28,12 @@ async function main(): Promise<void> {
   const repo = path.join(__dirname, '..', '..');
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ctc-bench-host-'));
   const results: BenchResult[] = [];
+  // The direct baseline: the same start-up over a Codex home without threads, alternated with the full runs.
+  const empty: BenchResult[] = [];
   const loads: number[] = [];
   try {
-    for (let r = 0; r < runs; r++) {
+    for (let r = 0; r < 2 * runs; r++) {
+      const full = r % 2 === 1;
       const fixtureFile = path.join(scratch, `fixture-${r}.json`);
       const out = path.join(scratch, `result-${r}.json`);
       loads.push(os.loadavg()[0]);
@@ -40,13 +43,13 @@ async function main(): Promise<void> {
         env: { [BENCH_FIXTURE_ENV]: fixtureFile },
         prepare: async (profile) => {
           // The bindings' shim is this process: alive for the whole run, so they show as running.
-          const { ids } = await writeThreads(profile.codex.codexHome, profile.workspace);
+          const { ids } = await writeThreads(profile.codex.codexHome, profile.workspace, process.pid, full ? THREADS : 0);
           if (noContextWrites) {
             // The user setting that stops the extension writing thread metadata into the context files.
             const settings = path.join(profile.userDataDir, 'User', 'settings.json');
             fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(fs.readFileSync(settings, 'utf8')), 'codexThreadContext.writeThreadContext': false }, null, 2));
           }
-          const fixture: BenchFixture = { codexHome: profile.codex.codexHome, folder: profile.workspace, ids, repeats, out };
+          const fixture: BenchFixture = { codexHome: profile.codex.codexHome, folder: profile.workspace, ids, repeats: full ? repeats : 0, out };
           fs.writeFileSync(fixtureFile, JSON.stringify(fixture));
         },
       });
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
       if (code !== 0 || !fs.existsSync(out)) {
         throw new Error(`run ${r + 1}: the bench entry failed (exit ${code})`);
       }
-      results.push(JSON.parse(fs.readFileSync(out, 'utf8')) as BenchResult);
+      (full ? results : empty).push(JSON.parse(fs.readFileSync(out, 'utf8')) as BenchResult);
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -67,13 +70,17 @@ async function main(): Promise<void> {
   const rows = results[0].rows;
   const firsts = perRun((r) => r.firstRenderMs);
   const activations = perRun((r) => r.activationLogMs);
+  const emptyActivations = empty.map((r) => r.activationLogMs).filter((v): v is number => v !== null);
+  const emptyFirsts = empty.map((r) => r.firstRenderMs).filter((v): v is number => v !== null);
   const samples = `${runs} × ${repeats}`;
   const goal = (bound: number, values: number[]) => (values.length === 0 ? `≤ ${bound}` : `≤ ${bound}: ${median(values) <= bound ? 'met' : 'not met'}`);
   const table = markdownTable(
     ['measure (real extension host)', 'median ms', 'range ms', 'samples', 'goal'],
     [
       ['activation: `activate()` → threads, context files and watchers loaded (the extension\'s log line)', fmt(activations), range(activations), String(activations.length), ''],
+      ['baseline: activation over a Codex home without threads (alternated with the runs above)', fmt(emptyActivations), range(emptyActivations), String(emptyActivations.length), ''],
       [`first render: \`ext.activate()\` → views idle → every row of both views rendered (${rows.threads} + ${rows.servers} rows)`, fmt(firsts), range(firsts), String(firsts.length), goal(200, firsts)],
+      [`baseline: first render without threads (${empty[0]?.rows.threads ?? 0} + ${empty[0]?.rows.servers ?? 0} rows)`, fmt(emptyFirsts), range(emptyFirsts), String(emptyFirsts.length), ''],
       ['baseline in the same host: read the data only (discovery.list + store.listThreadsInFolders)', fmt(all((r) => r.readMs)), range(all((r) => r.readMs)), samples, ''],
       ['refresh: Refresh command → views idle → every row of both views rendered', fmt(all((r) => r.refreshMs)), range(all((r) => r.refreshMs)), samples, goal(200, all((r) => r.refreshMs))],
       ['reload from scratch in a warm host: a setting change → the Threads view changes with all its rows rendered', fmt(all((r) => r.reloadMs)), range(all((r) => r.reloadMs)), samples, ''],
@@ -84,7 +91,7 @@ async function main(): Promise<void> {
   const cpu = os.cpus();
   const text = `${table}
 
-${THREADS} threads × ${BINDINGS} bindings in one workspace folder (the plain-Node fixture of the table above, \`bench/extensionFixture.ts\`), written before code-server starts; every other thread has a lock file, but none is held, so after discovery's 10 s grace they count as ended (they are still listed, in the Ended group). Each of ${runs} runs is a fresh code-server (its Node extension host, headless Chromium) on a fresh Codex home; inside, \`test/integration/bench/index.ts\` measures through the extension's test API, then repeats refresh and the two events ${repeats} times.
+${THREADS} threads × ${BINDINGS} bindings in one workspace folder (the plain-Node fixture of the table above, \`bench/extensionFixture.ts\`), written before code-server starts; every other thread has a lock file, but none is held, so after discovery's 10 s grace they count as ended (they are still listed, in the Ended group). Each of ${runs} runs is a fresh code-server (alternated with ${runs} over an empty Codex home, the activation baseline) (its Node extension host, headless Chromium) on a fresh Codex home; inside, \`test/integration/bench/index.ts\` measures through the extension's test API, then repeats refresh and the two events ${repeats} times.
 
 What "rendered" means: \`render()\` of the test API answers \`getChildren\` and \`getTreeItem\` for every row of a view, collapsed ones included, as VS Code asks when every node is expanded (tooltips excluded: VS Code asks for them on hover; the workbench's own DOM painting, in another process, is not included). "Views idle": the views' pending reloads applied (\`whenIdle\`). The event rows start when the bench writes the file(s) and stop at the first \`onDidChangeTreeData\` of the Threads view whose rendered rows show the change, rendering included; they contain the store watcher's and discovery's debounce (30–40 ms) and the views' 40 ms batching. First render is measured only in runs where the bench entry found the extension not yet active (else n/a); activation and first render happen while the workbench itself starts on the same cores, once per run. The reload row is the same load (session rebuilt: discovery, store, watchers, context files already current) in a host that has finished starting: it tells the extension's own cost at this size apart from start-up contention. With the integration suite's Codex home (a few threads) the activation log line said 105 ms (one run, 2026-12-06). \`--no-context-writes\` turns \`codexThreadContext.writeThreadContext\` off to see that cost apart.
 
