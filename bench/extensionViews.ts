@@ -16,57 +16,13 @@ import { normalizeCwd } from '../src/core/store/workspaceKey';
 import { WorkspaceThreads } from '../src/core/workspace/workspaceThreads';
 import { serverRoots } from '../src/ui/servers/serverNodes';
 import { threadRoots } from '../src/ui/threads/threadNodes';
+import { BINDINGS, lockFile, recordCall, rollout, THREADS, uuidV7, writeThreads } from './extensionFixture';
 import { markdownTable, median, replaceSection } from './stats';
-
-const THREADS = 200;
-const BINDINGS = 3;
-
-function uuidV7(ms: number, n: number): string {
-  const hex = Math.floor(ms).toString(16).padStart(12, '0');
-  const tail = n.toString(16).padStart(12, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7abc-8def-${tail}`;
-}
-
-function dayDir(home: string, ms: number): string {
-  const d = new Date(ms);
-  return path.join(home, 'sessions', String(d.getFullYear()), String(d.getMonth() + 1).padStart(2, '0'), String(d.getDate()).padStart(2, '0'));
-}
-
-function rollout(home: string, id: string, ms: number, cwd: string): void {
-  const dir = dayDir(home, ms);
-  fs.mkdirSync(dir, { recursive: true });
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  const name = `rollout-${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}-${p(d.getMinutes())}-${p(d.getSeconds())}-${id}.jsonl`;
-  const meta = { timestamp: d.toISOString(), type: 'session_meta', payload: { id, session_id: id, timestamp: d.toISOString(), cwd, originator: 'codex-tui', cli_version: '0.169.0', source: 'cli', base_instructions: { text: 'x'.repeat(20_000) } } };
-  const user = { timestamp: d.toISOString(), type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: `task number ${id.slice(-4)}` }] } };
-  fs.writeFileSync(path.join(dir, name), `${JSON.stringify(meta)}\n${JSON.stringify(user)}\n`);
-}
 
 async function setup(root: string): Promise<{ home: string; folder: string; store: ContextStore; ids: string[] }> {
   const home = path.join(root, 'codex-home');
   const folder = path.join(root, 'project');
-  fs.mkdirSync(path.join(home, 'thread-writer-locks'), { recursive: true });
-  fs.mkdirSync(folder, { recursive: true });
-  const store = new ContextStore({ root: path.join(home, 'thread-context') });
-  const now = Date.now() - 60_000;
-  const ids: string[] = [];
-  for (let i = 0; i < THREADS; i++) {
-    const ms = now - i * 1000;
-    const id = uuidV7(ms, i + 1);
-    ids.push(id);
-    rollout(home, id, ms, folder);
-    if (i % 2 === 0) {
-      fs.writeFileSync(path.join(home, 'thread-writer-locks', `${id}.lock`), '');
-    }
-    await store.update({ id, cwd: folder }, (cur) => {
-      const ctx = cur ?? store.newContext({ id, cwd: folder });
-      for (let b = 0; b < BINDINGS; b++) {
-        ctx.bindings.push({ server: `server${b}`, shimPid: process.pid, serverPid: process.pid, resolvedBy: 'parent-open-files', status: 'running', startedAt: new Date(ms).toISOString(), callCount: b * 3, corrections: [] });
-      }
-      return ctx;
-    });
-  }
+  const { store, ids } = await writeThreads(home, folder);
   return { home, folder: normalizeCwd(folder), store, ids };
 }
 
@@ -153,7 +109,7 @@ async function main(): Promise<void> {
       const id = uuidV7(Date.now(), 100_000 + r);
       t = performance.now();
       const seen = until(w, () => w.model(false).byId.get(id)?.live === true);
-      fs.writeFileSync(path.join(home, 'thread-writer-locks', `${id}.lock`), '');
+      fs.writeFileSync(lockFile(home, id), '');
       rollout(home, id, Date.now(), folder);
       await seen;
       renderAll(w);
@@ -164,11 +120,7 @@ async function main(): Promise<void> {
       const before = w.model(false).byId.get(target)!.bindings[0].record.callCount;
       t = performance.now();
       const counted = until(w, () => w.model(false).byId.get(target)!.bindings[0].record.callCount === before + 1);
-      await store.update({ id: target, cwd: folder }, (cur) => {
-        cur!.bindings[0].callCount++;
-        cur!.bindings[0].lastCallAt = new Date().toISOString();
-        return cur;
-      });
+      await recordCall(store, target, folder);
       await counted;
       renderAll(w);
       callToTree.push(performance.now() - t);

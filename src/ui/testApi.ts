@@ -3,6 +3,7 @@
 import type { CodexViews } from './codexViews';
 import type { ExtensionLog } from './log';
 import type { TreeSnapshotNode } from './tree/treeSnapshot';
+import type { UiNode } from './tree/uiNode';
 import * as vscode from 'vscode';
 import type { TerminalAssociation } from '../core/terminals/terminalAssociations';
 import type { TerminalStatusBar } from './terminals/terminalStatusBar';
@@ -26,6 +27,14 @@ export interface CodexThreadContextApi {
   terminalThread(terminal: vscode.Terminal): TerminalAssociation | undefined;
   /** The terminal status bar item: shown or not, its text and tooltip (for tests). */
   terminalStatus(): { visible: boolean; text: string; tooltip: string; warning: boolean };
+  /**
+   * Renders a view now, without waiting for idle: getChildren and getTreeItem answered for every
+   * row, collapsed ones included (tooltips are not: VS Code asks for them on hover). Returns each
+   * row's id and description. For the benchmark (bench/extensionHost.ts).
+   */
+  render(view: 'threads' | 'servers'): { id: string; description?: string }[];
+  /** Fires when a view's rows were dropped for new ones (its onDidChangeTreeData). For the benchmark. */
+  onDidChangeView(listener: (view: 'threads' | 'servers') => void): vscode.Disposable;
 }
 
 export function createApi(views: CodexViews, log: ExtensionLog, terminals: { tracker: TerminalTracker; statusBar: TerminalStatusBar }): CodexThreadContextApi {
@@ -44,5 +53,23 @@ export function createApi(views: CodexViews, log: ExtensionLog, terminals: { tra
     },
     terminalThread: (terminal) => terminals.tracker.threadOf(terminal),
     terminalStatus: () => terminals.statusBar.state(),
+    render: (view) => {
+      const provider = view === 'threads' ? views.threads : views.servers;
+      const rows: { id: string; description?: string }[] = [];
+      const walk = (nodes: UiNode[]): void => {
+        for (const node of nodes) {
+          const item = provider.getTreeItem(node);
+          rows.push({ id: item.id ?? '', ...(typeof item.description === 'string' ? { description: item.description } : {}) });
+          walk(provider.getChildren(node));
+        }
+      };
+      walk(provider.getChildren());
+      return rows;
+    },
+    onDidChangeView: (listener) =>
+      vscode.Disposable.from(
+        views.threads.onDidChangeTreeData(() => listener('threads')),
+        views.servers.onDidChangeTreeData(() => listener('servers')),
+      ),
   };
 }

@@ -34,6 +34,16 @@ interface RunOptions {
   grep?: string;
 }
 
+/** One run of an entry in the real extension host (what `main` does; the benchmark runs its own entry). */
+export interface SuiteRunOptions extends RunOptions {
+  /** The entry's compiled path (exports `run()`). Default: the integration suite. */
+  testsPath?: string;
+  /** More variables for code-server and so the extension host. */
+  env?: Record<string, string>;
+  /** Called with the fresh temp world before code-server starts (e.g. to write data the extension sees at activation). */
+  prepare?: (profile: HarnessProfile) => Promise<void>;
+}
+
 function parseArgs(argv: string[]): RunOptions {
   const options: RunOptions = { timeoutMs: 10 * 60_000 };
   for (let i = 0; i < argv.length; i++) {
@@ -70,9 +80,14 @@ async function main(): Promise<number> {
   // A closed pipe (`| head`) must not crash the runner before it has stopped code-server.
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
+  return runSuite(options);
+}
+
+/** Runs the entry in code-server's extension host and returns its exit code (0: passed). */
+export async function runSuite(options: SuiteRunOptions): Promise<number> {
   const started = Date.now();
   const repo = repoRoot();
-  const testsPath = path.join(repo, 'out', 'test', 'integration', 'suite', 'index.js');
+  const testsPath = options.testsPath ?? path.join(repo, 'out', 'test', 'integration', 'suite', 'index.js');
 
   await ensureSystemPackages(BROWSER_PACKAGES);
   const install = await ensureCodeServer();
@@ -101,9 +116,10 @@ async function main(): Promise<number> {
 
   try {
     profile = HarnessProfile.create();
+    await options.prepare?.(profile);
     server = await CodeServer.start({
       install,
-      env: profile.env({ [SUITE_LINE_PREFIX_ENV]: SUITE_LINE_PREFIX, ...(options.grep ? { [SUITE_GREP_ENV]: options.grep } : {}) }),
+      env: profile.env({ ...options.env, [SUITE_LINE_PREFIX_ENV]: SUITE_LINE_PREFIX, ...(options.grep ? { [SUITE_GREP_ENV]: options.grep } : {}) }),
       userDataDir: profile.userDataDir,
       extensionsDir: profile.extensionsDir,
       extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
@@ -140,6 +156,8 @@ async function main(): Promise<number> {
     progress(`suite exited with code ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return code;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await stopAll();
   }
 }

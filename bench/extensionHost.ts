@@ -1,0 +1,112 @@
+// The views' benchmark in the real VS Code extension host (code-server, through the integration
+// harness): activation, first render and refresh with 200 threads × 3 bindings, and the delay
+// from a thread's lock file (and a binding's first call) to the Threads view showing it. Each run
+// is a fresh code-server over a fresh Codex home filled before it starts; inside, the entry
+// test/integration/bench/index.ts takes the figures through the extension's test API and writes
+// them to a JSON file. Not a test: nothing here asserts a timing.
+// Usage: node out/bench/extensionHost.js [--runs N] [--repeats N] [--no-context-writes] [--write]
+//   --no-context-writes: codexThreadContext.writeThreadContext off (the views only), to see that cost apart
+//   (npm run bench:extension-host builds first and writes bench/README.md)
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runSuite } from '../test/integration/runCodeServer';
+import { BENCH_FIXTURE_ENV, type BenchFixture, type BenchResult } from './extensionHostResult';
+import { BINDINGS, THREADS, writeThreads } from './extensionFixture';
+import { markdownTable, median, replaceSection } from './stats';
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function main(): Promise<void> {
+  const runs = option('--runs', 5);
+  const repeats = option('--repeats', 5);
+  const write = process.argv.includes('--write');
+  const noContextWrites = process.argv.includes('--no-context-writes');
+  const repo = path.join(__dirname, '..', '..');
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ctc-bench-host-'));
+  const results: BenchResult[] = [];
+  // The direct baseline: the same start-up over a Codex home without threads, alternated with the full runs.
+  const empty: BenchResult[] = [];
+  const loads: number[] = [];
+  try {
+    for (let r = 0; r < 2 * runs; r++) {
+      const full = r % 2 === 1;
+      const fixtureFile = path.join(scratch, `fixture-${r}.json`);
+      const out = path.join(scratch, `result-${r}.json`);
+      loads.push(os.loadavg()[0]);
+      const code = await runSuite({
+        timeoutMs: 5 * 60_000,
+        testsPath: path.join(repo, 'out', 'test', 'integration', 'bench', 'index.js'),
+        env: { [BENCH_FIXTURE_ENV]: fixtureFile },
+        prepare: async (profile) => {
+          // The bindings' shim is this process: alive for the whole run, so they show as running.
+          const { ids } = await writeThreads(profile.codex.codexHome, profile.workspace, process.pid, full ? THREADS : 0);
+          if (noContextWrites) {
+            // The user setting that stops the extension writing thread metadata into the context files.
+            const settings = path.join(profile.userDataDir, 'User', 'settings.json');
+            fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(fs.readFileSync(settings, 'utf8')), 'codexThreadContext.writeThreadContext': false }, null, 2));
+          }
+          const fixture: BenchFixture = { codexHome: profile.codex.codexHome, folder: profile.workspace, ids, repeats: full ? repeats : 0, out };
+          fs.writeFileSync(fixtureFile, JSON.stringify(fixture));
+        },
+      });
+      loads.push(os.loadavg()[0]);
+      if (code !== 0 || !fs.existsSync(out)) {
+        throw new Error(`run ${r + 1}: the bench entry failed (exit ${code})`);
+      }
+      (full ? results : empty).push(JSON.parse(fs.readFileSync(out, 'utf8')) as BenchResult);
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const all = (pick: (r: BenchResult) => number[]) => results.flatMap(pick);
+  const perRun = (pick: (r: BenchResult) => number | null) => results.map(pick).filter((v): v is number => v !== null);
+  const fmt = (values: number[]) => (values.length === 0 ? 'n/a' : median(values).toFixed(median(values) < 10 ? 1 : 0));
+  const range = (values: number[]) => (values.length === 0 ? '' : `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`);
+  const rows = results[0].rows;
+  const firsts = perRun((r) => r.firstRenderMs);
+  const activations = perRun((r) => r.activationLogMs);
+  const emptyActivations = empty.map((r) => r.activationLogMs).filter((v): v is number => v !== null);
+  const emptyFirsts = empty.map((r) => r.firstRenderMs).filter((v): v is number => v !== null);
+  const samples = `${runs} × ${repeats}`;
+  const goal = (bound: number, values: number[]) => (values.length === 0 ? `≤ ${bound}` : `≤ ${bound}: ${median(values) <= bound ? 'met' : 'not met'}`);
+  const table = markdownTable(
+    ['measure (real extension host)', 'median ms', 'range ms', 'samples', 'goal'],
+    [
+      ['activation: `activate()` → threads, context files and watchers loaded (the extension\'s log line)', fmt(activations), range(activations), String(activations.length), ''],
+      ['baseline: activation over a Codex home without threads (alternated with the runs above)', fmt(emptyActivations), range(emptyActivations), String(emptyActivations.length), ''],
+      [`first render: \`ext.activate()\` → views idle → every row of both views rendered (${rows.threads} + ${rows.servers} rows)`, fmt(firsts), range(firsts), String(firsts.length), goal(200, firsts)],
+      [`baseline: first render without threads (${empty[0]?.rows.threads ?? 0} + ${empty[0]?.rows.servers ?? 0} rows)`, fmt(emptyFirsts), range(emptyFirsts), String(emptyFirsts.length), ''],
+      ['baseline in the same host: read the data only (discovery.list + store.listThreadsInFolders)', fmt(all((r) => r.readMs)), range(all((r) => r.readMs)), samples, ''],
+      ['refresh: Refresh command → views idle → every row of both views rendered', fmt(all((r) => r.refreshMs)), range(all((r) => r.refreshMs)), samples, goal(200, all((r) => r.refreshMs))],
+      ['reload from scratch in a warm host: a setting change → the Threads view changes with all its rows rendered', fmt(all((r) => r.reloadMs)), range(all((r) => r.reloadMs)), samples, ''],
+      ['lock file + rollout written → Threads view changes and its rows include the thread', fmt(all((r) => r.lockMs)), range(all((r) => r.lockMs)), samples, goal(500, all((r) => r.lockMs))],
+      ['binding\'s first call written to the store → Threads view changes and the binding row shows it', fmt(all((r) => r.callMs)), range(all((r) => r.callMs)), samples, goal(500, all((r) => r.callMs))],
+    ],
+  );
+  const cpu = os.cpus();
+  const text = `${table}
+
+${THREADS} threads × ${BINDINGS} bindings in one workspace folder (the plain-Node fixture of the table above, \`bench/extensionFixture.ts\`), written before code-server starts; every other thread has a lock file, but none is held, so after discovery's 10 s grace they count as ended (they are still listed, in the Ended group). Each of ${runs} runs is a fresh code-server (alternated with ${runs} over an empty Codex home, the activation baseline) (its Node extension host, headless Chromium) on a fresh Codex home; inside, \`test/integration/bench/index.ts\` measures through the extension's test API, then repeats refresh and the two events ${repeats} times.
+
+What "rendered" means: \`render()\` of the test API answers \`getChildren\` and \`getTreeItem\` for every row of a view, collapsed ones included, as VS Code asks when every node is expanded (tooltips excluded: VS Code asks for them on hover; the workbench's own DOM painting, in another process, is not included). "Views idle": the views' pending reloads applied (\`whenIdle\`). The event rows start when the bench writes the file(s) and stop at the first \`onDidChangeTreeData\` of the Threads view whose rendered rows show the change, rendering included; they contain the store watcher's and discovery's debounce (30–40 ms) and the views' 40 ms batching. First render is measured only in runs where the bench entry found the extension not yet active (else n/a); activation and first render happen while the workbench itself starts on the same cores, once per run. The reload row is the same load (session rebuilt: discovery, store, watchers, context files already current) in a host that has finished starting: it tells the extension's own cost at this size apart from start-up contention. With the integration suite's Codex home (a few threads) the activation log line said 105 ms (one run, 2026-12-06). \`--no-context-writes\` turns \`codexThreadContext.writeThreadContext\` off to see that cost apart.
+
+Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version} (runner; the extension host is code-server's), load average (\`uptime\`, 1 min) ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the runs: the machine is shared, so compare rows with the baseline of the same host. \`npm run bench:extension-host\`.`;
+  console.log(text);
+  if (write) {
+    const readme = path.join(repo, 'bench', 'README.md');
+    fs.writeFileSync(readme, replaceSection(fs.readFileSync(readme, 'utf8'), 'Extension activation (real VS Code)', text));
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(err.stack ?? err.message);
+    process.exit(1);
+  },
+);

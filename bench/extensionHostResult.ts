@@ -1,0 +1,38 @@
+// What passes between the views' benchmark in the real extension host (bench/extensionHost.ts,
+// plain Node) and its entry inside the host (test/integration/bench/index.ts): no vscode import,
+// so both sides can load it.
+
+/** Path of the JSON file bench/extensionHost.ts writes: BenchFixture. */
+export const BENCH_FIXTURE_ENV = 'CODEX_TC_BENCH_FIXTURE';
+
+export interface BenchFixture {
+  codexHome: string;
+  folder: string;
+  /** Thread ids, newest first; every binding's call count of server0 is 0. */
+  ids: string[];
+  /** How many times refresh and each event are measured in this host. */
+  repeats: number;
+  /** Where to write the BenchResult. */
+  out: string;
+}
+
+export interface BenchResult {
+  /** The extension was already active when this entry ran (then firstRenderMs is null). */
+  wasActive: boolean;
+  /** The extension's own log line: activate() → threads, context files and watchers loaded. */
+  activationLogMs: number | null;
+  /** ext.activate() → views idle → every row of both views rendered (render() of the test API). */
+  firstRenderMs: number | null;
+  rows: { threads: number; servers: number };
+  /** The data only, in this host: discovery.list + store.listThreadsInFolders (baseline). */
+  readMs: number[];
+  /** Refresh command → views idle → every row rendered. */
+  refreshMs: number[];
+  /** A setting change (rebuilds discovery, store and watchers) → the Threads view's change event whose rows are all back. */
+  reloadMs: number[];
+  /** Lock file + rollout written → the Threads view's change event whose rows include the thread. */
+  lockMs: number[];
+  /** A binding's first call written to the store → the change event whose rows show the new description. */
+  callMs: number[];
+}
+
