@@ -58,6 +58,11 @@ async function runBench(o: Options, resultsFile: string): Promise<number> {
   let server: CodeServer | undefined;
   let browser: WorkbenchBrowser | undefined;
   let poll: NodeJS.Timeout | undefined;
+  let settle: (code: number) => void = () => undefined;
+  // Ctrl-C ends the suite's wait, so `finally` stops code-server, the browser and the TUIs' daemons.
+  const onSignal = () => settle(130);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     server = await CodeServer.start({
       install,
@@ -74,7 +79,6 @@ async function runBench(o: Options, resultsFile: string): Promise<number> {
     });
     browser = await launchBrowser({ width: 1400, height: 860 });
     const page = browser.browser.pages()[0] ?? (await browser.browser.newPage());
-    let settle: (code: number) => void = () => undefined;
     const exit = new Promise<number>((r) => (settle = r));
     await page.exposeFunction('codeAutomationExit', (code: number) => settle(Number(code)));
     await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown) => {
