@@ -2,7 +2,7 @@
 // harness): activation, first render and refresh with 200 threads × 3 bindings, and the delay
 // from a thread's lock file (and a binding's first call) to the Threads view showing it. Each run
 // is a fresh code-server over a fresh Codex home filled before it starts; inside, the entry
-// test/integration/bench/index.ts takes the figures through the extension's test API and writes
+// test/integration/bench/extensionHostEntry.ts takes the figures through the extension's test API and writes
 // them to a JSON file. Not a test: nothing here asserts a timing.
 // Usage: node out/bench/extensionHost.js [--runs N] [--repeats N] [--no-context-writes] [--write]
 //   --no-context-writes: codexThreadContext.writeThreadContext off (the views only), to see that cost apart
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       loads.push(os.loadavg()[0]);
       const code = await runSuite({
         timeoutMs: 5 * 60_000,
-        testsPath: path.join(repo, 'out', 'test', 'integration', 'bench', 'index.js'),
+        testsPath: path.join(repo, 'out', 'test', 'integration', 'bench', 'extensionHostEntry.js'),
         env: { [BENCH_FIXTURE_ENV]: fixtureFile },
         prepare: async (profile) => {
           // The bindings' shim is this process: alive for the whole run, so they show as running.
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const cpu = os.cpus();
   const text = `${table}
 
-${THREADS} threads × ${BINDINGS} bindings in one workspace folder (the plain-Node fixture of the table above, \`bench/extensionFixture.ts\`), written before code-server starts; every other thread has a lock file, but none is held, so after discovery's 10 s grace they count as ended (they are still listed, in the Ended group). Each of ${runs} runs is a fresh code-server (alternated with ${runs} over an empty Codex home, the activation baseline) (its Node extension host, headless Chromium) on a fresh Codex home; inside, \`test/integration/bench/index.ts\` measures through the extension's test API, then repeats refresh and the two events ${repeats} times.
+${THREADS} threads × ${BINDINGS} bindings in one workspace folder (the plain-Node fixture of the table above, \`bench/extensionFixture.ts\`), written before code-server starts; every other thread has a lock file, but none is held, so after discovery's 10 s grace they count as ended (they are still listed, in the Ended group). Each of ${runs} runs is a fresh code-server (alternated with ${runs} over an empty Codex home, the activation baseline) (its Node extension host, headless Chromium) on a fresh Codex home; inside, \`test/integration/bench/extensionHostEntry.ts\` measures through the extension's test API, then repeats refresh and the two events ${repeats} times.
 
 What "rendered" means: \`render()\` of the test API answers \`getChildren\` and \`getTreeItem\` for every row of a view, collapsed ones included, as VS Code asks when every node is expanded (tooltips excluded: VS Code asks for them on hover; the workbench's own DOM painting, in another process, is not included). "Views idle": the views' pending reloads applied (\`whenIdle\`). The event rows start when the bench writes the file(s) and stop at the first \`onDidChangeTreeData\` of the Threads view whose rendered rows show the change, rendering included; they contain the store watcher's and discovery's debounce (30–40 ms) and the views' 40 ms batching. First render is measured only in runs where the bench entry found the extension not yet active (else n/a); activation and first render happen while the workbench itself starts on the same cores, once per run. The reload row is the same load (session rebuilt: discovery, store, watchers, context files already current) in a host that has finished starting: it tells the extension's own cost at this size apart from start-up contention. With the integration suite's Codex home (a few threads) the activation log line said 105 ms (one run, 2026-12-06). \`--no-context-writes\` turns \`codexThreadContext.writeThreadContext\` off to see that cost apart.
 

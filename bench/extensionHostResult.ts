@@ -1,5 +1,5 @@
 // What passes between the views' benchmark in the real extension host (bench/extensionHost.ts,
-// plain Node) and its entry inside the host (test/integration/bench/index.ts): no vscode import,
+// plain Node) and its entry inside the host (test/integration/bench/extensionHostEntry.ts): no vscode import,
 // so both sides can load it.
 
 /** Path of the JSON file bench/extensionHost.ts writes: BenchFixture. */

@@ -63,6 +63,8 @@ interface TerminalState {
   command?: { readonly thread?: CommandLineThread; readonly atMs: number; readonly trusted: boolean };
   confirmed?: Confirmed;
   turnsStartedAt: number[];
+  /** Turns whose window saw several candidate threads active: decided once other terminals' threads are proven. */
+  undecidedTurns: number[];
   /** Shown last, to record history when it changes. */
   shown?: TerminalAssociation;
   /** The thread last proven to run here: what history records when the terminal leaves it. */
@@ -107,7 +109,7 @@ export class TerminalAssociations {
 
   openTerminal(key: string, name: string): void {
     if (!this.terminals.has(key)) {
-      this.terminals.set(key, { name, processes: [], turnsStartedAt: [] });
+      this.terminals.set(key, { name, processes: [], turnsStartedAt: [], undecidedTurns: [] });
     }
   }
 
@@ -182,6 +184,7 @@ export class TerminalAssociations {
     if (signal.kind === 'reconnect') {
       // Printed by the TUI as it exits: it names the thread it drove.
       t.confirmed = { threadId: signal.threadId, via: 'reconnect-line', atMs: this.now() };
+      this.decideUndecidedTurns();
       this.changed();
       return;
     }
@@ -305,19 +308,48 @@ export class TerminalAssociations {
     return best;
   }
 
-  /** A turn started at `turnAt`: if exactly one candidate became active around then, it is this terminal's. */
+  /** A turn's window has closed: decide it now, or keep it until other terminals' threads are proven. */
   private confirmByActivity(t: TerminalState, turnAt: number): void {
     const key = [...this.terminals].find(([, v]) => v === t)?.[0];
     if (key === undefined) {
       return; // closed meanwhile
     }
+    if (this.confirmTurn(key, t, turnAt)) {
+      this.decideUndecidedTurns();
+      this.changed();
+    } else {
+      t.undecidedTurns = [...t.undecidedTurns, turnAt].slice(-MAX_KEPT);
+    }
+  }
+
+  /**
+   * A turn started at `turnAt`: if exactly one candidate became active around then, it is this
+   * terminal's. Threads proven to run in other terminals are no candidates, so proving one
+   * terminal can leave a single active thread in another's window.
+   */
+  private confirmTurn(key: string, t: TerminalState, turnAt: number): boolean {
     const active = this.candidates(key, t)
       .concat(t.confirmed ? [t.confirmed.threadId] : [])
       .filter((id, i, all) => all.indexOf(id) === i)
       .filter((id) => (this.activity.get(id) ?? []).some((at) => at >= turnAt - this.beforeMs && at <= turnAt + this.afterMs));
-    if (active.length === 1) {
-      t.confirmed = { threadId: active[0], via: 'turn-activity', atMs: turnAt };
-      this.changed();
+    if (active.length !== 1) {
+      return false;
+    }
+    t.confirmed = { threadId: active[0], via: 'turn-activity', atMs: turnAt };
+    t.undecidedTurns = [];
+    return true;
+  }
+
+  /** A thread was just proven to run in some terminal: retry the other terminals' undecided turns (newest first). */
+  private decideUndecidedTurns(): void {
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const [key, t] of this.terminals) {
+        const open = t.undecidedTurns.filter((at) => at > (t.confirmed?.atMs ?? -Infinity)).reverse();
+        if (open.some((at) => this.confirmTurn(key, t, at))) {
+          progress = true;
+        }
+      }
     }
   }
 
@@ -328,6 +360,7 @@ export class TerminalAssociations {
     t.confirmed = undefined;
     t.runStartedAtMs = undefined;
     t.turnsStartedAt = [];
+    t.undecidedTurns = [];
   }
 
   /** The terminal no longer runs the thread it showed: if that was proven, it becomes history. */

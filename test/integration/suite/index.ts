@@ -1,6 +1,7 @@
 // Entry of the integration suite, loaded inside the real VS Code extension host by either runner:
 // the code-server harness (runCodeServer.ts) or @vscode/test-electron (runElectron.ts). Both call
 // `run()` and treat a rejection as failure. It runs every `*.test.js` in this folder with mocha.
+// (test/integration/bench/index.ts runs the benches, `*.bench.js`, through runMochaFiles.)
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,17 +25,22 @@ function reporterLog(Mocha: typeof import('mocha'), prefix: string | undefined):
   return base.consoleLog;
 }
 
-export async function run(): Promise<void> {
+export function run(): Promise<void> {
+  return runMochaFiles(__dirname, '.test.js');
+}
+
+/** Runs every file in `dir` whose name ends with `suffix` (the bench entry runs `*.bench.js` this way). */
+export async function runMochaFiles(dir: string, suffix: string, timeoutMs = 60_000): Promise<void> {
   const { default: Mocha } = await import('mocha');
   const log = reporterLog(Mocha, process.env[LINE_PREFIX_ENV]);
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: timeoutMs });
   const grep = process.env[GREP_ENV];
   if (grep) {
     mocha.grep(grep);
   }
-  for (const file of fs.readdirSync(__dirname).sort()) {
-    if (file.endsWith('.test.js')) {
-      mocha.addFile(path.join(__dirname, file));
+  for (const file of fs.readdirSync(dir).sort()) {
+    if (file.endsWith(suffix)) {
+      mocha.addFile(path.join(dir, file));
     }
   }
   return new Promise<void>((resolve, reject) => {

@@ -6,61 +6,19 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { codexEntryScript } from '../../support/codexCli';
 import { HarnessCodex } from '../support/harnessCodex';
-
-const EXTENSION_ID = 'codex-thread-context.codex-thread-context';
-
-interface Association {
-  threadId: string;
-  certainty: 'exact' | 'probable';
-  via: string;
-}
-interface SnapNode {
-  label: string;
-  description?: string;
-  tooltip?: string;
-  contextValue?: string;
-  children: SnapNode[];
-}
-interface Api {
-  whenIdle(): Promise<void>;
-  snapshot(view: 'threads' | 'servers'): Promise<SnapNode[]>;
-  node(view: 'threads' | 'servers', threadId: string): Promise<unknown>;
-  terminalThread(terminal: vscode.Terminal): Association | undefined;
-  terminalStatus(): { visible: boolean; text: string; tooltip: string; warning: boolean };
-}
-
-async function api(): Promise<Api> {
-  return vscode.extensions.getExtension<Api>(EXTENSION_ID)!.activate();
-}
-
-/** Polls `probe` (after each idle point of the views) until it returns something. */
-async function eventually<T>(probe: (a: Api) => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const a = await api();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await a.whenIdle();
-    const got = await probe(a);
-    if (got !== undefined) {
-      return got;
-    }
-    if (Date.now() > deadline) {
-      const threads = await a.snapshot('threads');
-      const terms = vscode.window.terminals.map((t) => `${t.name}: ${JSON.stringify(a.terminalThread(t))}`);
-      throw new Error(`timed out waiting for ${what}\nterminals: ${terms.join('; ')}\nthreads view: ${JSON.stringify(flatten(threads).map((n) => [n.label, n.description, n.contextValue]))}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function flatten(nodes: SnapNode[]): SnapNode[] {
-  return nodes.flatMap((n) => [n, ...flatten(n.children)]);
-}
-
-function threadRow(nodes: SnapNode[], id: string): SnapNode | undefined {
-  return flatten(nodes).find((n) => n.contextValue?.startsWith('thread.') && n.tooltip?.includes(id));
-}
+import {
+  api,
+  eventually,
+  openCodexTerminal,
+  prepareTuiHome,
+  shellReady,
+  startTui as startTuiIn,
+  stopDaemon,
+  submit,
+  threadRow,
+  type Association,
+} from '../support/codexTerminals';
 
 /** The id of the thread whose context file in the store records this terminal, if any. */
 function contextFileTerminal(codex: HarnessCodex, threadId: string): { name: string; processId?: number } | undefined {
@@ -78,27 +36,6 @@ function contextFileTerminal(codex: HarnessCodex, threadId: string): { name: str
   return undefined;
 }
 
-/** Stops the TUI's shared background daemon (and its updater), which outlive the TUI by design. */
-function stopDaemon(codexHome: string): void {
-  const dir = path.join(codexHome, 'app-server-daemon');
-  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.pid')) : []) {
-    const pid = Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 1) {
-      for (const target of [-pid, pid]) {
-        try {
-          process.kill(target, 'SIGKILL');
-        } catch {
-          // gone, or not a group leader
-        }
-      }
-    }
-  }
-}
-
-// CSI and OSC sequences and two-byte escapes, removed from terminal output before matching text.
-// eslint-disable-next-line no-control-regex
-const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-
 describe('terminals: which integrated terminal runs which Codex thread', function () {
   this.timeout(180_000);
   let codex: HarnessCodex | undefined;
@@ -108,18 +45,12 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
   /** Turns wait for `release()` while this is true, so a thread stays busy while the test looks. */
   let holdTurns = true;
 
-  /** A terminal in the workspace whose Codex home is the harness's; `codex` is the pinned CLI. */
   function openTerminal(name: string): vscode.Terminal {
-    const t = vscode.window.createTerminal({ name, cwd: codex!.workspace, env: { CODEX_HOME: codex!.home.codexHome } });
+    const t = openCodexTerminal(codex!, name);
     terminals.push(t);
-    t.show();
     return t;
   }
-
-  /** Waits until the shell in `t` is ready for a command (shell integration active). */
-  async function ready(t: vscode.Terminal): Promise<void> {
-    await eventually(() => (t.shellIntegration ? true : undefined), `shell integration in ${t.name}`, 20_000);
-  }
+  const ready = shellReady;
 
   beforeEach(async () => {
     holdTurns = true;
@@ -133,17 +64,7 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
         return 'done';
       },
     });
-    // The TUI asks whether to trust a folder it has not seen: say so in the config, as a user's would.
-    codex.home.writeConfig({
-      modelBaseUrl: codex.mock.baseUrl,
-      extraTablesToml: `[projects.${JSON.stringify(fs.realpathSync(codex.workspace))}]\ntrust_level = "trusted"`,
-    });
-    const bin = path.join(codex.home.root, 'bin');
-    fs.mkdirSync(bin, { recursive: true });
-    codexBin = path.join(bin, 'codex');
-    if (!fs.existsSync(codexBin)) {
-      fs.symlinkSync(codexEntryScript(), codexBin);
-    }
+    codexBin = prepareTuiHome(codex);
   });
 
   afterEach(async () => {
@@ -158,72 +79,7 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
     codex = undefined;
   });
 
-  /** What the command running in a terminal printed (shell integration's stream, escapes removed). */
-  class CommandOutput {
-    text = '';
-    private waiters: (() => void)[] = [];
-
-    constructor(t: vscode.Terminal) {
-      const sub = vscode.window.onDidStartTerminalShellExecution(async (e) => {
-        if (e.terminal !== t) {
-          return;
-        }
-        sub.dispose();
-        for await (const chunk of e.execution.read()) {
-          this.text = (this.text + chunk.replace(ESCAPES, '')).slice(-50_000);
-          this.waiters.splice(0).forEach((w) => w());
-        }
-      });
-    }
-
-    /**
-     * Resolves once the output since `from` contains `text`. The TUI moves the cursor instead of
-     * writing spaces, so whitespace is left out on both sides.
-     */
-    waitForText(text: string, what: string, from = 0, timeoutMs = 60_000): Promise<void> {
-      const squeezed = text.replace(/\s+/g, '');
-      return this.waitUntil((output) => output.replace(/\s+/g, '').includes(squeezed), what, from, timeoutMs);
-    }
-
-    /** Resolves once the output since `from` matches `pattern`. */
-    waitFor(pattern: RegExp, what: string, from = 0, timeoutMs = 60_000): Promise<void> {
-      return this.waitUntil((output) => pattern.test(output), what, from, timeoutMs);
-    }
-
-    private async waitUntil(done: (output: string) => boolean, what: string, from: number, timeoutMs: number): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!done(this.text.slice(from))) {
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw new Error(`timed out waiting for ${what}; the terminal output ended with:\n${this.text.slice(-1500)}`);
-        }
-        await new Promise<void>((r) => {
-          this.waiters.push(r);
-          setTimeout(r, Math.min(left, 1000));
-        });
-      }
-    }
-  }
-
-  /** Starts the interactive TUI (`codex [args]`) in `t` and waits for its prompt. */
-  async function startTui(t: vscode.Terminal, args = ''): Promise<CommandOutput> {
-    const out = new CommandOutput(t);
-    t.sendText(`${codexBin}${args ? ` ${args}` : ''}`);
-    await out.waitFor(/Ask Codex to do anything/, `the TUI prompt in ${t.name}`);
-    return out;
-  }
-
-  /**
-   * Types a prompt into the TUI and submits it. The text goes in as a bracketed paste and Enter
-   * only once the composer shows it: the TUI takes an Enter that follows fast typing within 120 ms
-   * for a newline inside a paste, not for "submit".
-   */
-  async function submit(t: vscode.Terminal, out: CommandOutput, prompt: string): Promise<void> {
-    const from = out.text.length;
-    t.sendText(`\x1b[200~${prompt}\x1b[201~`, false);
-    await out.waitForText(prompt, `"${prompt}" in the composer of ${t.name}`, from);
-    t.sendText('\r', false);
-  }
+  const startTui = (t: vscode.Terminal, args = '') => startTuiIn(t, codexBin, args);
 
   /** Waits for the terminal's association to satisfy `ok`. */
   function association(t: vscode.Terminal, ok: (a: Association) => boolean, what: string, timeoutMs = 60_000): Promise<Association> {
@@ -290,6 +146,8 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
   });
 
   it('two default TUIs started in one folder 1.5 s apart each end up exactly on their own thread after a turn each', async () => {
+    // Turns end at once here: a turn held open may keep its rollout unwritten, so no activity shows.
+    holdTurns = false;
     const one = openTerminal('tui one');
     const two = openTerminal('tui two');
     await Promise.all([ready(one), ready(two)]);
@@ -298,7 +156,6 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
     const [out1, out2] = await Promise.all([first, startTui(two)]);
     await submit(one, out1, 'first terminal speaking');
     const a1 = await association(one, (a) => a.certainty === 'exact', 'the first TUI exact');
-    release?.();
     await submit(two, out2, 'second terminal speaking');
     const a2 = await association(two, (a) => a.certainty === 'exact' && a.threadId !== a1.threadId, 'the second TUI exact on another thread');
     const rows = await (await api()).snapshot('threads');

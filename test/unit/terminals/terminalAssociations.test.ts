@@ -107,6 +107,47 @@ describe('terminal associations', () => {
     assert.equal(a.current('t1')?.certainty, 'probable');
   });
 
+  it('two TUIs whose first prompts went in 1.5 s apart: the later one is proven first, and that proves the earlier one too', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'first');
+    a.openTerminal('t2', 'second');
+    a.setThreads([thread(1, 1525), thread(2, 1500)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    a.setProcesses('t2', [tui(11, 1500)]);
+    // The first terminal's turn window (1 s before to 4 s after) also sees the second's thread start.
+    at(10_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(2), T0 + 10_200);
+    at(11_500);
+    a.tuiSignal('t2', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 11_700);
+    at(14_100);
+    fire(); // the first terminal's window closes: two threads were active, nothing proven yet
+    assert.equal(a.current('t1')?.certainty, 'probable');
+    at(15_600);
+    fire(); // the second's window saw only thread 1: proven, which leaves thread 2 alone in the first's window
+    assert.deepEqual(a.current('t2'), { threadId: id(1), certainty: 'exact', via: 'turn-activity' });
+    assert.deepEqual(a.current('t1'), { threadId: id(2), certainty: 'exact', via: 'turn-activity' });
+  });
+
+  it('two prompts that went in at once prove nothing: both stay probable', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'first');
+    a.openTerminal('t2', 'second');
+    a.setThreads([thread(1, 20), thread(2, 0)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    a.setProcesses('t2', [tui(11, 0)]);
+    at(10_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.tuiSignal('t2', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 10_100);
+    a.threadActivity(id(2), T0 + 10_150);
+    at(15_000);
+    fire();
+    assert.equal(a.current('t1')?.certainty, 'probable');
+    assert.equal(a.current('t2')?.certainty, 'probable');
+  });
+
   it('`/new` makes the confirmed thread uncertain, and the next turn moves the terminal with a history entry', () => {
     const { a, at, fire } = setup();
     a.openTerminal('t1', 'codex');

@@ -1,0 +1,116 @@
+// Entry of the views' benchmark inside the real VS Code extension host (not a test: it asserts no
+// timings, and it is not in suite/, so the integration suite never runs it). bench/extensionHost.ts
+// starts code-server with it through the harness (runSuite), over a Codex home it filled with
+// 200 threads × 3 bindings before code-server started, and reads the figures from the JSON file
+// this entry writes. What each figure measures is said where it is taken.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CodexThreadDiscovery } from '../../../src/core/discovery/discovery';
+import { ContextStore } from '../../../src/core/store/contextStore';
+import { lockFile, recordCall, rollout, uuidV7 } from '../../../bench/extensionFixture';
+import { BENCH_FIXTURE_ENV, type BenchFixture, type BenchResult } from '../../../bench/extensionHostResult';
+
+const EXTENSION_ID = 'codex-thread-context.codex-thread-context';
+const LINE_PREFIX_ENV = 'CODEX_TC_SUITE_LINE_PREFIX';
+const EVENT_TIMEOUT_MS = 15_000;
+interface Api {
+  whenIdle(): Promise<void>;
+  recentLog(): string[];
+  render(view: 'threads' | 'servers'): { id: string; description?: string }[];
+  onDidChangeView(listener: (view: 'threads' | 'servers') => void): vscode.Disposable;
+}
+
+function say(line: string): void {
+  console.log(`${process.env[LINE_PREFIX_ENV] ?? ''}bench: ${line}`);
+}
+
+/** Milliseconds from `act` until a render of `view` after one of its change events satisfies `check`. */
+function timeToView(api: Api, view: 'threads' | 'servers', check: (rows: { id: string; description?: string }[]) => boolean, act: () => Promise<void> | void, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let t0 = 0;
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`${what}: the ${view} view did not show it within ${EVENT_TIMEOUT_MS} ms`));
+    }, EVENT_TIMEOUT_MS);
+    const sub = api.onDidChangeView((changed) => {
+      if (changed === view && t0 > 0 && check(api.render(view))) {
+        const ms = performance.now() - t0;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(ms);
+      }
+    });
+    t0 = performance.now();
+    Promise.resolve(act()).catch((err: unknown) => {
+      clearTimeout(timer);
+      sub.dispose();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    });
+  });
+}
+
+export async function run(): Promise<void> {
+  const fixture = JSON.parse(fs.readFileSync(process.env[BENCH_FIXTURE_ENV] ?? '', 'utf8')) as BenchFixture;
+  const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID);
+  if (!ext) {
+    throw new Error(`extension ${EXTENSION_ID} is not installed in this host`);
+  }
+  const wasActive = ext.isActive;
+  // First render: from activate() to every row of both views built and handed out by getChildren.
+  let t = performance.now();
+  const api = await ext.activate();
+  await api.whenIdle();
+  const rows = { threads: api.render('threads').length, servers: api.render('servers').length };
+  const firstRenderMs = wasActive ? null : performance.now() - t;
+  const logged = api.recentLog().map((l) => /activated in (\d+) ms/.exec(l)).find((m) => m);
+  const result: BenchResult = { wasActive, activationLogMs: logged ? Number(logged[1]) : null, firstRenderMs, rows, readMs: [], refreshMs: [], reloadMs: [], lockMs: [], callMs: [] };
+  say(`activation ${result.activationLogMs} ms, first render ${firstRenderMs?.toFixed(0) ?? '(already active)'} ms, rows ${rows.threads} + ${rows.servers}`);
+
+  const store = new ContextStore({ root: path.join(fixture.codexHome, 'thread-context') });
+  for (let i = 0; i < fixture.repeats; i++) {
+    t = performance.now();
+    await new CodexThreadDiscovery({ codexHome: fixture.codexHome }).list({ sinceDays: 7 });
+    await store.listThreadsInFolders([fixture.folder]);
+    result.readMs.push(performance.now() - t);
+
+    t = performance.now();
+    await vscode.commands.executeCommand('codexThreadContext.refresh');
+    await api.whenIdle();
+    api.render('threads');
+    api.render('servers');
+    result.refreshMs.push(performance.now() - t);
+
+    // The same load from scratch in a warm host: a setting change rebuilds the session (discovery,
+    // store, watchers) and the views; stops when the Threads view's rows are all back.
+    const days = i % 2 === 0 ? 8 : 7;
+    result.reloadMs.push(
+      await timeToView(api, 'threads', (r) => r.length >= rows.threads, async () => {
+        await vscode.workspace.getConfiguration('codexThreadContext').update('endedThreadDays', days, vscode.ConfigurationTarget.Global);
+      }, 'reload after a setting change'),
+    );
+    await api.whenIdle();
+
+    // A new thread starts: its lock file, then its rollout, appear.
+    const id = uuidV7(Date.now(), 100_000 + i);
+    result.lockMs.push(
+      await timeToView(api, 'threads', (r) => r.some((row) => row.id.endsWith(`/${id}`)), () => {
+        fs.writeFileSync(lockFile(fixture.codexHome, id), '');
+        rollout(fixture.codexHome, id, Date.now(), fixture.folder);
+      }, `new thread ${id}`),
+    );
+
+    // A binding's first call, written as the shim writes it (another thread each time).
+    const target = fixture.ids[i * 2 + 1];
+    const bindingRow = (r: { id: string; description?: string }[]) => r.find((row) => row.id.includes(`/${target}/b0:server0:`));
+    await api.whenIdle();
+    const before = bindingRow(api.render('threads'))?.description;
+    if (before === undefined) {
+      throw new Error(`the Threads view shows no server0 binding of ${target}`);
+    }
+    result.callMs.push(await timeToView(api, 'threads', (r) => bindingRow(r)?.description !== before, () => recordCall(store, target, fixture.folder), `first call of ${target}`));
+    await api.whenIdle();
+  }
+  say(`refresh ${result.refreshMs.map((v) => v.toFixed(0)).join(' ')}; reload ${result.reloadMs.map((v) => v.toFixed(0)).join(' ')}; lock ${result.lockMs.map((v) => v.toFixed(0)).join(' ')}; call ${result.callMs.map((v) => v.toFixed(0)).join(' ')}`);
+  fs.writeFileSync(fixture.out, JSON.stringify(result, null, 2) + '\n');
+}
