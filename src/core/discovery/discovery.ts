@@ -11,6 +11,7 @@ import { SessionMeta, compact, threadIdOf } from './sessionMeta';
 import { CodexStateDb, StateDbThread } from './stateDb';
 import { shortenTitle } from './title';
 import { CodexThread, DiscoveryLogger, Disposable, ThreadChangeEvent, ThreadChangeType, silentLogger } from './types';
+import { forEachLimit } from '../forEachLimit';
 
 export interface CodexThreadDiscoveryOptions {
   /** Codex home folder. Default: `resolveCodexHome()` (CODEX_HOME, else ~/.codex). */
@@ -692,14 +693,4 @@ function missingAncestorWatch(home: string): string[] {
     dir = parent;
   }
   return [];
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      await fn(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -13,6 +13,7 @@ import { bindingStatus, type IsAlive } from './bindingState';
 import { buildWorkspaceModel, type ContextFileEntry, type WorkspaceFolderRef, type WorkspaceModel } from './threadModel';
 import { ThreadContextWriter } from './threadContextWriter';
 import { isProcessAlive } from '../processAlive';
+import { forEachLimit } from '../forEachLimit';
 
 export interface WorkspaceLogger {
   info(message: string): void;
@@ -389,14 +390,4 @@ export class WorkspaceThreads {
     }
     return pids.join(',');
   }
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      await fn(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
