@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { widenSidebar } from '../test/integration/codeServer/browser';
 import { launchBrowser, type WorkbenchBrowser } from '../test/integration/codeServer/browser';
 import { ensureCodeServer } from '../test/integration/codeServer/install';
 import { progress } from '../test/integration/codeServer/log';
@@ -90,7 +91,7 @@ async function runBench(o: Options, resultsFile: string): Promise<number> {
       if (busy || !o.screenshot || !fs.existsSync(request)) return;
       busy = true;
       fs.mkdirSync(path.dirname(o.screenshot), { recursive: true });
-      void widenSidebar(page, 560)
+      void widenSidebarForPicture(page, 560)
         .then(() => page.screenshot({ path: o.screenshot }))
         .then(() => progress(`screenshot saved to ${o.screenshot}`))
         .finally(() => {
@@ -110,16 +111,13 @@ async function runBench(o: Options, resultsFile: string): Promise<number> {
   }
 }
 
-/** Drags the sash between the sidebar and the editor so the thread rows' descriptions fit. */
-async function widenSidebar(page: Page, width: number): Promise<void> {
+/** Widens the sidebar so the thread rows' descriptions fit, and waits for a clean picture. */
+async function widenSidebarForPicture(page: Page, width: number): Promise<void> {
+  await widenSidebar(page, width);
   const box = await page.locator('.part.sidebar').boundingBox();
-  if (!box || box.width >= width) return;
-  const y = box.y + box.height / 2;
-  await page.mouse.move(box.x + box.width + 1, y);
-  await page.mouse.down();
-  await page.mouse.move(box.x + width, y, { steps: 8 });
-  await page.mouse.up();
-  await page.mouse.move(box.x + width + 300, box.y + 40); // no hover in the picture
+  if (box) {
+    await page.mouse.move(box.x + box.width + 300, box.y + 40); // no hover in the picture
+  }
   await new Promise((r) => setTimeout(r, 2000)); // the terminals' "columns x rows" overlay fades out
 }
 

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { widenSidebar } from '../integration/codeServer/browser';
 import { waitFor } from '../support/wait';
 import { launchBrowser, type WorkbenchBrowser } from '../integration/codeServer/browser';
 import { progress } from '../integration/codeServer/log';
@@ -49,17 +50,6 @@ async function findContainerEntry(page: Page): Promise<Locator | undefined> {
     }
   }
   return undefined;
-}
-
-/** Drags the sash between the sidebar and the editor so the sidebar is `width` px wide. */
-async function widenSidebar(page: Page, width: number): Promise<void> {
-  const box = await page.locator('.part.sidebar').boundingBox();
-  if (!box || box.width >= width) return;
-  const y = box.y + box.height / 2;
-  await page.mouse.move(box.x + box.width + 1, y);
-  await page.mouse.down();
-  await page.mouse.move(box.x + width, y, { steps: 8 });
-  await page.mouse.up();
 }
 
 async function main(): Promise<number> {

@@ -10,18 +10,11 @@ import { ContextStore } from '../../../src/core/store/contextStore';
 import type { AppServerClient } from '../../support/codexCli';
 import { recordsOf } from '../../support/probeRecords';
 import { HarnessCodex } from '../support/harnessCodex';
+import type { TreeSnapshotNode } from '../../../src/ui/tree/treeSnapshot';
 
 const EXTENSION_ID = 'codex-thread-context.codex-thread-context';
 
-interface SnapNode {
-  label: string;
-  description?: string;
-  tooltip?: string;
-  contextValue?: string;
-  icon?: string;
-  iconColor?: string;
-  children: SnapNode[];
-}
+type SnapNode = TreeSnapshotNode;
 interface Api {
   whenIdle(): Promise<void>;
   snapshot(view: 'threads' | 'servers'): Promise<SnapNode[]>;
