@@ -12,6 +12,8 @@ export class CodexConfigFiles implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private loading: Promise<void> | undefined;
+  /** Loads can overlap (an event during a read): only the one started last may set the files. */
+  private generation = 0;
   private reported = new Map<string, string>();
 
   constructor(private readonly log: Log) {}
@@ -33,12 +35,16 @@ export class CodexConfigFiles implements vscode.Disposable {
   }
 
   private load(paths: string[]): Promise<void> {
+    const generation = ++this.generation;
     const run = (async () => {
       const files = await Promise.all(
         paths.map((file) =>
           readCodexConfigFile(file).catch((err: Error): CodexConfigFile => ({ file, exists: true, servers: [], error: { message: `cannot read it: ${err.message}`, line: 1, column: 1 } })),
         ),
       );
+      if (generation !== this.generation) {
+        return; // a newer read started meanwhile: what this one read may be stale
+      }
       for (const f of files) {
         const problem = f.error ? `${f.error.message} (line ${f.error.line}, column ${f.error.column})` : '';
         if (this.reported.get(f.file) !== problem) {

@@ -133,6 +133,8 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
   });
 
   it('one default TUI is associated with its thread once it exists, exactly after its first turn', async () => {
+    // Turns end at once here, as in the other TUI tests: a turn held open may keep its rollout unwritten.
+    holdTurns = false;
     const t = openTerminal('tui');
     await ready(t);
     const out = await startTui(t);
