@@ -79,7 +79,7 @@ describe('bench: terminal associations of default Codex TUIs', function () {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, JSON.stringify(out, null, 2));
     }
-    stopDaemon(codex.home.codexHome);
+    await stopDaemon(codex.home.codexHome);
     await codex?.dispose();
   });
 

@@ -73,7 +73,7 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
       t.dispose();
     }
     if (codex) {
-      stopDaemon(codex.home.codexHome);
+      await stopDaemon(codex.home.codexHome);
     }
     await codex?.dispose();
     codex = undefined;

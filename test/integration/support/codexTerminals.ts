@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { codexEntryScript } from '../../support/codexCli';
 import type { HarnessCodex } from './harnessCodex';
+import { killStrayProcesses } from '../codeServer/strays';
 
 const EXTENSION_ID = 'codex-thread-context.codex-thread-context';
 
@@ -93,8 +94,12 @@ export async function shellReady(t: vscode.Terminal): Promise<void> {
   await eventually(() => (t.shellIntegration ? true : undefined), `shell integration in ${t.name}`, 20_000);
 }
 
-/** Stops the TUI's shared background daemon (and its updater), which outlive the TUI by design. */
-export function stopDaemon(codexHome: string): void {
+/**
+ * Stops the TUI's shared background daemon and its updater, which outlive the TUI by design and
+ * keep writing into the Codex home: by their pid files, then every process run from the daemon's
+ * binaries in `<codex home>/packages` (the updater writes no pid file).
+ */
+export async function stopDaemon(codexHome: string): Promise<void> {
   const dir = path.join(codexHome, 'app-server-daemon');
   for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.pid')) : []) {
     const pid = Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
@@ -108,6 +113,7 @@ export function stopDaemon(codexHome: string): void {
       }
     }
   }
+  await killStrayProcesses(path.join(codexHome, 'packages'));
 }
 
 // CSI and OSC sequences and two-byte escapes, removed from terminal output before matching text.
