@@ -290,6 +290,9 @@ describe('views: Threads and MCP Servers', function () {
       await waitForView('threads', (nodes) => (nodes.length === 0 ? true : undefined), 'an empty Threads view');
       assert.ok((await api()).recentLog().some((l) => l.includes(`No Codex home at ${home}`)), 'the log says the Codex home is missing');
     } finally {
+      // A Codex TUI daemon left by an earlier test keeps writing into the home and may have
+      // re-created it meanwhile: the real home is the one moved away.
+      fs.rmSync(home, { recursive: true, force: true });
       fs.renameSync(away, home);
     }
     await vscode.commands.executeCommand('codexThreadContext.refresh');
