@@ -36,6 +36,14 @@ export interface HarnessProfileOptions {
 /** Port 9 (discard): nothing listens, so a test that forgot to start its mock fails at once. */
 export const UNSTARTED_MODEL_URL = 'http://127.0.0.1:9/v1';
 
+/** bash: the shell VS Code's shell integration supports that every Linux and macOS machine has. */
+function interactiveShell(): string {
+  for (const candidate of ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash']) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('the integration harness needs bash (its terminal tests rely on shell integration)');
+}
+
 export class HarnessProfile {
   readonly codex: CodexTestHome;
   readonly workspace: string;
@@ -55,7 +63,8 @@ export class HarnessProfile {
     }
     codex.writeConfig(options.codexConfig ?? { modelBaseUrl: UNSTARTED_MODEL_URL });
 
-    const env = codex.env({ [HARNESS_ROOT_ENV]: codex.root, [HARNESS_INFO_ENV]: this.infoFile, ...options.env });
+    const shell = interactiveShell();
+    const env = codex.env({ SHELL: shell, [HARNESS_ROOT_ENV]: codex.root, [HARNESS_INFO_ENV]: this.infoFile, ...options.env });
     this.baseEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 
     const settings = {
@@ -72,6 +81,12 @@ export class HarnessProfile {
       'workbench.secondarySideBar.defaultVisibility': 'hidden',
       // Readable terminal text (.xterm-rows) in a headless browser.
       'terminal.integrated.gpuAcceleration': 'off',
+      // Terminals run bash whatever the machine's default is: CI runs as root with no SHELL set,
+      // where VS Code would fall back to /bin/sh, which has no shell integration.
+      'terminal.integrated.profiles.linux': { bash: { path: shell } },
+      'terminal.integrated.defaultProfile.linux': 'bash',
+      'terminal.integrated.profiles.osx': { bash: { path: shell } },
+      'terminal.integrated.defaultProfile.osx': 'bash',
       // Terminals start a login shell that resets PATH; give them the harness's variables again.
       'terminal.integrated.env.linux': { PATH: this.baseEnv.PATH, CODEX_HOME: codex.codexHome },
       ...options.settings,
