@@ -4,7 +4,8 @@
 //
 // Exact signals win: a Codex process in the terminal that holds the thread's lock file (exec,
 // `--no-daemon`), a trusted `codex resume <id>` command line, the TUI's own reconnect line, or a
-// turn that started in this terminal while exactly one of its candidate threads became active.
+// turn that ran in this terminal while exactly one of its candidate threads became active. Only a
+// turn counts: the TUI also says `working` for a few ms when it is not running one (see TuiState).
 // Without one, the default TUI's thread lives in a shared daemon and nothing names its owner, so
 // the answer is a guess from the working directory and start time, shown as "probable" and never
 // as exact (see shared codex facts: two TUIs started 1.5 s apart created threads 25 ms apart).
@@ -53,6 +54,13 @@ interface Confirmed {
   readonly atMs: number;
 }
 
+/** A `working` the TUI said, and how it ended so far. */
+interface Turn {
+  readonly atMs: number;
+  /** `done`: the turn ran; `idle`: no turn after all (a start-up or `/new` blip, or interrupted). */
+  end?: 'done' | 'idle';
+}
+
 interface TerminalState {
   name: string;
   processes: readonly CodexInTerminal[];
@@ -62,7 +70,7 @@ interface TerminalState {
   /** A Codex command line seen through shell integration, while it runs. */
   command?: { readonly thread?: CommandLineThread; readonly atMs: number; readonly trusted: boolean };
   confirmed?: Confirmed;
-  turnsStartedAt: number[];
+  turns: Turn[];
   /** Turns whose window saw several candidate threads active: decided once other terminals' threads are proven. */
   undecidedTurns: number[];
   /** Shown last, to record history when it changes. */
@@ -109,7 +117,7 @@ export class TerminalAssociations {
 
   openTerminal(key: string, name: string): void {
     if (!this.terminals.has(key)) {
-      this.terminals.set(key, { name, processes: [], turnsStartedAt: [], undecidedTurns: [] });
+      this.terminals.set(key, { name, processes: [], turns: [], undecidedTurns: [] });
     }
   }
 
@@ -188,11 +196,14 @@ export class TerminalAssociations {
       this.changed();
       return;
     }
+    const last = t.turns.at(-1);
     if (signal.state === 'working') {
-      const at = this.now();
-      t.turnsStartedAt = [...t.turnsStartedAt, at].slice(-MAX_KEPT);
+      const turn: Turn = { atMs: this.now() };
+      t.turns = [...t.turns, turn].slice(-MAX_KEPT);
       // Decide once the window has closed, so that a second active candidate is not missed.
-      this.schedule(this.afterMs + 10, () => this.confirmByActivity(t, at));
+      this.schedule(this.afterMs + 10, () => this.confirmByActivity(t, turn));
+    } else if (last && last.end === undefined) {
+      last.end = signal.state === 'done' ? 'done' : 'idle';
     }
   }
 
@@ -308,17 +319,21 @@ export class TerminalAssociations {
     return best;
   }
 
-  /** A turn's window has closed: decide it now, or keep it until other terminals' threads are proven. */
-  private confirmByActivity(t: TerminalState, turnAt: number): void {
+  /**
+   * A turn's window has closed: decide it now, or keep it until other terminals' threads are
+   * proven. A `working` that went back to `idle` without `done` was no turn: nothing to decide.
+   * One still working (a long turn) counts.
+   */
+  private confirmByActivity(t: TerminalState, turn: Turn): void {
     const key = [...this.terminals].find(([, v]) => v === t)?.[0];
-    if (key === undefined) {
-      return; // closed meanwhile
+    if (key === undefined || !t.turns.includes(turn) || turn.end === 'idle') {
+      return; // closed, ended its run meanwhile, or no turn
     }
-    if (this.confirmTurn(key, t, turnAt)) {
+    if (this.confirmTurn(key, t, turn.atMs)) {
       this.decideUndecidedTurns();
       this.changed();
     } else {
-      t.undecidedTurns = [...t.undecidedTurns, turnAt].slice(-MAX_KEPT);
+      t.undecidedTurns = [...t.undecidedTurns, turn.atMs].slice(-MAX_KEPT);
     }
   }
 
@@ -359,7 +374,7 @@ export class TerminalAssociations {
     t.command = undefined;
     t.confirmed = undefined;
     t.runStartedAtMs = undefined;
-    t.turnsStartedAt = [];
+    t.turns = [];
     t.undecidedTurns = [];
   }
 

@@ -1,6 +1,6 @@
 // What a terminal itself says about the Codex thread it runs: the command line the user typed
 // (`codex resume <id>`, `codex fork <id>`) and what the interactive TUI writes to the terminal: an
-// OSC 7501 sequence when a turn starts and ends, and, on exit in daemon mode, the line
+// OSC 7501 sequence when its state changes, and, on exit in daemon mode, the line
 // `To reconnect, run: codex resume <id>` (see shared codex facts). Pure text handling, no VS Code.
 import { isThreadId } from '../threadId';
 
@@ -35,8 +35,17 @@ export function threadFromCommandLine(commandLine: string): CommandLineThread | 
   return m && isThreadId(id) ? { verb: m[1] as 'resume' | 'fork', threadId: id } : undefined;
 }
 
+/**
+ * The TUI's OSC 7501 states, as Codex 0.169 writes them: a turn is `working` then `done`. A
+ * `working` that goes back to `idle` without `done` is no finished turn: the TUI blips it for ~10 ms
+ * at start-up (while another TUI connects to the shared daemon) and on `/new`, and an interrupted
+ * turn (Esc) ends that way too. `clear` is written as the TUI exits.
+ */
+export type TuiState = 'working' | 'done' | 'idle' | 'clear';
+const TUI_STATES: readonly string[] = ['working', 'done', 'idle', 'clear'] satisfies TuiState[];
+
 export type TuiSignal =
-  | { readonly kind: 'turn'; readonly state: 'working' | 'idle' | 'clear' }
+  | { readonly kind: 'turn'; readonly state: TuiState }
   | { readonly kind: 'reconnect'; readonly threadId: string };
 
 // OSC 7501 ; state=<state>[:app=codex] terminated by BEL or ST (ESC \). Control characters are
@@ -65,8 +74,8 @@ export class TuiOutputScanner {
     let consumed = 0;
     for (const m of text.matchAll(OSC_7501)) {
       const state = m[1];
-      if (state === 'working' || state === 'idle' || state === 'clear') {
-        signals.push({ at: m.index, signal: { kind: 'turn', state } });
+      if (TUI_STATES.includes(state)) {
+        signals.push({ at: m.index, signal: { kind: 'turn', state: state as TuiState } });
       }
       consumed = Math.max(consumed, m.index + m[0].length);
     }

@@ -93,6 +93,54 @@ describe('terminal associations', () => {
     assert.equal(a.terminalOf(id(1))?.name, 'second');
   });
 
+  it("a TUI's start-up `working` blip (back to idle at once) proves nothing, even when another TUI's first turn falls in its window", () => {
+    // Seen in CI: the second TUI blipped `working` while it connected to a cold daemon, and the
+    // first TUI's thread showed its first turn 2 s later: the second terminal was shown exact on
+    // the first's thread.
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'first');
+    a.openTerminal('t2', 'second');
+    a.setThreads([thread(1, 3000), thread(2, 3020)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    a.setProcesses('t2', [tui(11, 1500)]);
+    at(3300);
+    a.tuiSignal('t2', { kind: 'turn', state: 'working' });
+    at(3310);
+    a.tuiSignal('t2', { kind: 'turn', state: 'idle' });
+    at(5300);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 5350);
+    a.tuiSignal('t1', { kind: 'turn', state: 'done' });
+    at(7400);
+    fire(); // the second terminal's blip window closes
+    assert.equal(a.current('t2')?.certainty, 'probable');
+    at(9400);
+    fire();
+    assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'exact', via: 'turn-activity' });
+    assert.deepEqual(a.current('t2'), { threadId: id(2), certainty: 'probable', via: 'cwd-and-time' });
+  });
+
+  it('an interrupted turn (working, then idle without done) proves nothing; a turn still working when its window closes does', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'codex');
+    a.setThreads([thread(1, 100)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    at(5000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 5100);
+    at(6000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'idle' });
+    at(10_000);
+    fire();
+    assert.equal(a.current('t1')?.certainty, 'probable');
+    at(12_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 12_100);
+    at(17_000);
+    fire();
+    assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'exact', via: 'turn-activity' });
+  });
+
   it('a turn during which two candidate threads were active confirms nothing', () => {
     const { a, at, fire } = setup();
     a.openTerminal('t1', 'first');

@@ -48,9 +48,10 @@ describe('terminal signals: command lines', () => {
 describe('terminal signals: the TUI output scanner', () => {
   it('reports turn starts and ends from OSC 7501 with BEL or ST terminators, in order', () => {
     const s = new TuiOutputScanner();
-    const out = s.push('x\x1b]7501;state=working:app=codex\x07text\x1b]7501;state=idle:app=codex\x1b\\more\x1b]7501;state=clear\x07');
+    const out = s.push('x\x1b]7501;state=working:app=codex\x07text\x1b]7501;state=done:app=codex\x07\x1b]7501;state=idle:app=codex\x1b\\more\x1b]7501;state=clear\x07');
     assert.deepEqual(out, [
       { kind: 'turn', state: 'working' },
+      { kind: 'turn', state: 'done' },
       { kind: 'turn', state: 'idle' },
       { kind: 'turn', state: 'clear' },
     ]);
