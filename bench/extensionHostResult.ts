@@ -21,7 +21,9 @@ export interface BenchResult {
   wasActive: boolean;
   /** The extension's own log line: activate() → threads, context files and watchers loaded. */
   activationLogMs: number | null;
-  /** ext.activate() → views idle → every row of both views rendered (render() of the test API). */
+  /** ext.activate() → the first change event after which both views render every row they have once idle. */
+  firstRowsMs: number | null;
+  /** ext.activate() → views idle (start-up writes done) → every row of both views rendered (render() of the test API). */
   firstRenderMs: number | null;
   rows: { threads: number; servers: number };
   /** The data only, in this host: discovery.list + store.listThreadsInFolders (baseline). */

@@ -40,10 +40,17 @@ export interface TerminalAssociationsOptions {
   readonly now?: () => number;
   /** Runs `fn` once after `ms` (a one-shot timer; nothing runs while idle). */
   readonly schedule?: (ms: number, fn: () => void) => void;
-  /** A thread must show activity within this long after a turn started in the terminal. Default 4 s. */
+  /**
+   * A turn still running this long after it started is decided on the activity seen so far (a long
+   * turn). A finished one is decided two slacks after its `done`. Default 4 s.
+   */
   readonly activityAfterMs?: number;
-  /** ... or this long before it (the daemon may write before the TUI prints its signal). Default 1 s. */
-  readonly activityBeforeMs?: number;
+  /**
+   * Slack on both sides of a turn: a thread's activity counts from this long before the turn's
+   * `working` arrived (the daemon may write before the signal reaches the extension) to this long
+   * after its `done`. Default 1 s.
+   */
+  readonly activitySlackMs?: number;
   /** A thread created this long before the TUI process started still counts as its. Default 1 s. */
   readonly startSlackMs?: number;
 }
@@ -59,6 +66,15 @@ interface Turn {
   readonly atMs: number;
   /** `done`: the turn ran; `idle`: no turn after all (a start-up or `/new` blip, or interrupted). */
   end?: 'done' | 'idle';
+  endedAtMs?: number;
+  decided?: boolean;
+}
+
+/** A turn, and the span in which a thread's activity counts for it. */
+interface TurnWindow {
+  readonly turnAtMs: number;
+  readonly fromMs: number;
+  readonly toMs: number;
 }
 
 interface TerminalState {
@@ -72,7 +88,7 @@ interface TerminalState {
   confirmed?: Confirmed;
   turns: Turn[];
   /** Turns whose window saw several candidate threads active: decided once other terminals' threads are proven. */
-  undecidedTurns: number[];
+  undecidedTurns: TurnWindow[];
   /** Shown last, to record history when it changes. */
   shown?: TerminalAssociation;
   /** The thread last proven to run here: what history records when the terminal leaves it. */
@@ -99,14 +115,14 @@ export class TerminalAssociations {
   private readonly now: () => number;
   private readonly schedule: (ms: number, fn: () => void) => void;
   private readonly afterMs: number;
-  private readonly beforeMs: number;
+  private readonly turnSlackMs: number;
   private readonly slackMs: number;
 
   constructor(options: TerminalAssociationsOptions = {}) {
     this.now = options.now ?? Date.now;
     this.schedule = options.schedule ?? ((ms, fn) => setTimeout(fn, ms).unref());
     this.afterMs = options.activityAfterMs ?? 4000;
-    this.beforeMs = options.activityBeforeMs ?? 1000;
+    this.turnSlackMs = options.activitySlackMs ?? 1000;
     this.slackMs = options.startSlackMs ?? 1000;
   }
 
@@ -200,10 +216,14 @@ export class TerminalAssociations {
     if (signal.state === 'working') {
       const turn: Turn = { atMs: this.now() };
       t.turns = [...t.turns, turn].slice(-MAX_KEPT);
-      // Decide once the window has closed, so that a second active candidate is not missed.
       this.schedule(this.afterMs + 10, () => this.confirmByActivity(t, turn));
     } else if (last && last.end === undefined) {
       last.end = signal.state === 'done' ? 'done' : 'idle';
+      last.endedAtMs = this.now();
+      if (last.end === 'done') {
+        // Its window closes a second after `done`: decide as soon as that activity can have been seen.
+        this.schedule(2 * this.turnSlackMs + 10, () => this.confirmByActivity(t, last));
+      }
     }
   }
 
@@ -219,6 +239,10 @@ export class TerminalAssociations {
   /** A thread showed activity (its rollout or the daemon said so). */
   threadActivity(threadId: string, atMs = this.now()): void {
     this.activity.set(threadId, [...(this.activity.get(threadId) ?? []), atMs].slice(-MAX_KEPT));
+    // Activity noticed late may settle a turn that saw too little or too much.
+    if ([...this.terminals.values()].some((t) => t.undecidedTurns.length > 0) && this.decideUndecidedTurns()) {
+      this.changed();
+    }
   }
 
   current(key: string): TerminalAssociation | undefined {
@@ -320,20 +344,30 @@ export class TerminalAssociations {
   }
 
   /**
-   * A turn's window has closed: decide it now, or keep it until other terminals' threads are
-   * proven. A `working` that went back to `idle` without `done` was no turn: nothing to decide.
-   * One still working (a long turn) counts.
+   * A turn's time is up: decide it now, or keep it until other terminals' threads are proven. A
+   * `working` that went back to `idle` without `done` was no turn: nothing to decide. A finished
+   * turn's window ends shortly after its `done`, so the next terminal's turn a second later does
+   * not fall into it, and it is decided once activity at its end can have been seen; one still
+   * working after `activityAfterMs` (a long turn) is decided on what it saw so far.
    */
   private confirmByActivity(t: TerminalState, turn: Turn): void {
     const key = [...this.terminals].find(([, v]) => v === t)?.[0];
-    if (key === undefined || !t.turns.includes(turn) || turn.end === 'idle') {
-      return; // closed, ended its run meanwhile, or no turn
+    if (key === undefined || !t.turns.includes(turn) || turn.end === 'idle' || turn.decided) {
+      return; // closed, ended its run meanwhile, no turn, or decided already
     }
-    if (this.confirmTurn(key, t, turn.atMs)) {
+    const toMs = turn.endedAtMs !== undefined ? turn.endedAtMs + this.turnSlackMs : turn.atMs + this.afterMs;
+    if (turn.endedAtMs !== undefined && toMs + this.turnSlackMs > this.now()) {
+      // A turn that ended late: wait until activity at the end of its window can have been noticed.
+      this.schedule(toMs + this.turnSlackMs - this.now(), () => this.confirmByActivity(t, turn));
+      return;
+    }
+    turn.decided = true;
+    const window: TurnWindow = { turnAtMs: turn.atMs, fromMs: turn.atMs - this.turnSlackMs, toMs };
+    if (this.confirmTurn(key, t, window)) {
       this.decideUndecidedTurns();
       this.changed();
     } else {
-      t.undecidedTurns = [...t.undecidedTurns, turn.atMs].slice(-MAX_KEPT);
+      t.undecidedTurns = [...t.undecidedTurns, window].slice(-MAX_KEPT);
     }
   }
 
@@ -342,30 +376,32 @@ export class TerminalAssociations {
    * terminal's. Threads proven to run in other terminals are no candidates, so proving one
    * terminal can leave a single active thread in another's window.
    */
-  private confirmTurn(key: string, t: TerminalState, turnAt: number): boolean {
+  private confirmTurn(key: string, t: TerminalState, window: TurnWindow): boolean {
     const active = this.candidates(key, t)
       .concat(t.confirmed ? [t.confirmed.threadId] : [])
       .filter((id, i, all) => all.indexOf(id) === i)
-      .filter((id) => (this.activity.get(id) ?? []).some((at) => at >= turnAt - this.beforeMs && at <= turnAt + this.afterMs));
+      .filter((id) => (this.activity.get(id) ?? []).some((at) => at >= window.fromMs && at <= window.toMs));
     if (active.length !== 1) {
       return false;
     }
-    t.confirmed = { threadId: active[0], via: 'turn-activity', atMs: turnAt };
+    t.confirmed = { threadId: active[0], via: 'turn-activity', atMs: window.turnAtMs };
     t.undecidedTurns = [];
     return true;
   }
 
-  /** A thread was just proven to run in some terminal: retry the other terminals' undecided turns (newest first). */
-  private decideUndecidedTurns(): void {
+  /** A thread was just proven to run in some terminal, or showed late activity: retry the undecided turns (newest first). */
+  private decideUndecidedTurns(): boolean {
+    let decided = false;
     for (let progress = true; progress; ) {
       progress = false;
       for (const [key, t] of this.terminals) {
-        const open = t.undecidedTurns.filter((at) => at > (t.confirmed?.atMs ?? -Infinity)).reverse();
-        if (open.some((at) => this.confirmTurn(key, t, at))) {
-          progress = true;
+        const open = t.undecidedTurns.filter((w) => w.turnAtMs > (t.confirmed?.atMs ?? -Infinity)).reverse();
+        if (open.some((w) => this.confirmTurn(key, t, w))) {
+          progress = decided = true;
         }
       }
     }
+    return decided;
   }
 
   /** The run in a terminal is over (what it showed becomes history in changed()). */

@@ -4,6 +4,7 @@
 // shim's concurrent binding writes (and other windows' writes) intact.
 import type { CodexThread } from '../discovery/types';
 import type { ContextStore, StoreLogger, ThreadRef } from '../store/contextStore';
+import type { ThreadContext } from '../store/threadContext';
 import { applyThreadFacts, factsOf } from './threadFacts';
 
 export type SyncResult = 'written' | 'unchanged' | 'skipped';
@@ -12,6 +13,8 @@ export class ThreadContextWriter {
   /** Facts last known to be in each thread's file (a JSON fingerprint), to skip I/O when nothing changed. */
   private readonly inFile = new Map<string, string>();
   private readonly refs = new Map<string, ThreadRef>();
+  /** Files the caller has just read: the next sync of that thread starts from them instead of reading again. */
+  private readonly seen = new Map<string, ThreadContext>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private writes = 0;
 
@@ -43,10 +46,19 @@ export class ThreadContextWriter {
     return next;
   }
 
+  /**
+   * What a thread's file holds, as the caller just read it (the views load every file of the
+   * workspace anyway): a file that already says everything costs no lookup, read or lock.
+   */
+  sawFile(context: ThreadContext): void {
+    this.seen.set(context.thread.id, context);
+  }
+
   /** The file was removed or rewritten by someone else: check it again next time. */
   forget(threadId: string): void {
     this.inFile.delete(threadId);
     this.refs.delete(threadId);
+    this.seen.delete(threadId);
   }
 
   private async syncNow(thread: CodexThread, folders: readonly string[]): Promise<SyncResult> {
@@ -58,15 +70,17 @@ export class ThreadContextWriter {
     if (this.inFile.get(thread.id) === fingerprint) {
       return 'unchanged';
     }
+    const seen = this.seen.get(thread.id);
+    this.seen.delete(thread.id);
     let ref = this.refs.get(thread.id);
     if (!ref) {
       // The shim may have filed the thread under a server's configured cwd: write where it is.
-      ref = (await this.store.locateThread(thread.id, thread.cwd)).ref;
+      ref = seen ? { id: seen.thread.id, cwd: seen.thread.cwd } : (await this.store.locateThread(thread.id, thread.cwd)).ref;
       this.refs.set(thread.id, ref);
     }
     // A read without the lock first: when the file already says all this (another window wrote
     // it), there is nothing to lock or write.
-    const current = await this.store.read(ref);
+    const current = seen ?? (await this.store.read(ref));
     if (current && !applyThreadFacts(structuredClone(current), facts)) {
       this.inFile.set(thread.id, fingerprint);
       return 'unchanged';

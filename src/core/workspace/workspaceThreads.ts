@@ -231,8 +231,9 @@ export class WorkspaceThreads {
     this.o.logger.debug(`views: ${this.threads.size} threads known, ${this.contexts.size} context files of this workspace`);
     this.changed(true); // a full load is no burst: show it at once
     if (this.writer) {
+      // In the background: the rows are out, and whenIdle() waits for these writes too.
       const mine = list.filter((t) => this.foldersContaining(t.cwd).length > 0);
-      await forEachLimit(mine, 4, (t) => this.sync(t));
+      void this.track(forEachLimit(mine, 4, (t) => this.sync(t)));
     }
   }
 
@@ -264,6 +265,7 @@ export class WorkspaceThreads {
     this.contexts.clear();
     for (const [file, e] of found) {
       this.contexts.set(file, e);
+      this.writer?.sawFile(e.context);
     }
   }
 

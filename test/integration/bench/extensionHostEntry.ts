@@ -58,14 +58,23 @@ export async function run(): Promise<void> {
   }
   const wasActive = ext.isActive;
   // First render: from activate() to every row of both views built and handed out by getChildren.
+  // Rows shown: the first moment both views render all the rows they have once idle (each change
+  // event of either view renders both, as VS Code asks for the rows after one). Idle: the same,
+  // plus everything the extension does at start in the background (its context-file writes).
   let t = performance.now();
   const api = await ext.activate();
+  const shown: { ms: number; threads: number; servers: number }[] = [];
+  const renderBoth = () => shown.push({ ms: performance.now() - t, threads: api.render('threads').length, servers: api.render('servers').length });
+  const sub = api.onDidChangeView(renderBoth);
+  renderBoth();
   await api.whenIdle();
+  sub.dispose();
   const rows = { threads: api.render('threads').length, servers: api.render('servers').length };
   const firstRenderMs = wasActive ? null : performance.now() - t;
+  const firstRowsMs = wasActive ? null : (shown.find((s) => s.threads === rows.threads && s.servers === rows.servers)?.ms ?? firstRenderMs);
   const logged = api.recentLog().map((l) => /activated in (\d+) ms/.exec(l)).find((m) => m);
-  const result: BenchResult = { wasActive, activationLogMs: logged ? Number(logged[1]) : null, firstRenderMs, rows, readMs: [], refreshMs: [], reloadMs: [], lockMs: [], callMs: [] };
-  say(`activation ${result.activationLogMs} ms, first render ${firstRenderMs?.toFixed(0) ?? '(already active)'} ms, rows ${rows.threads} + ${rows.servers}`);
+  const result: BenchResult = { wasActive, activationLogMs: logged ? Number(logged[1]) : null, firstRowsMs, firstRenderMs, rows, readMs: [], refreshMs: [], reloadMs: [], lockMs: [], callMs: [] };
+  say(`activation ${result.activationLogMs} ms, rows shown ${firstRowsMs?.toFixed(0) ?? '(already active)'} ms, idle ${firstRenderMs?.toFixed(0) ?? '-'} ms, rows ${rows.threads} + ${rows.servers}`);
 
   const store = new ContextStore({ root: path.join(fixture.codexHome, 'thread-context') });
   for (let i = 0; i < fixture.repeats; i++) {

@@ -141,6 +141,82 @@ describe('terminal associations', () => {
     assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'exact', via: 'turn-activity' });
   });
 
+  it("a finished turn's window closes a second after its `done`: another thread starting 2 s after it does not make it ambiguous", () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'first');
+    a.openTerminal('t2', 'second');
+    a.setThreads([thread(1, 1500), thread(2, 1520)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    a.setProcesses('t2', [tui(11, 1500)]);
+    at(10_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 10_050);
+    at(10_300);
+    a.tuiSignal('t1', { kind: 'turn', state: 'done' });
+    a.threadActivity(id(2), T0 + 12_400); // the other terminal's turn, while t1's 4 s are not up
+    at(14_100);
+    fire();
+    assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'exact', via: 'turn-activity' });
+  });
+
+  it('a short turn is decided 2 s after its `done`, without waiting for the 4 s a running turn gets', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'codex');
+    a.setThreads([thread(1, 100), thread(2, 200)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    at(10_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(2), T0 + 10_050);
+    at(10_200);
+    a.tuiSignal('t1', { kind: 'turn', state: 'done' });
+    at(12_100);
+    fire();
+    assert.equal(a.current('t1')?.certainty, 'probable', 'not before activity a second after done can have been seen');
+    at(12_300);
+    fire();
+    assert.deepEqual(a.current('t1'), { threadId: id(2), certainty: 'exact', via: 'turn-activity' });
+    at(14_100);
+    fire(); // the 4 s timer of the same turn changes nothing
+    assert.deepEqual(a.current('t1'), { threadId: id(2), certainty: 'exact', via: 'turn-activity' });
+  });
+
+  it('a turn that ends late is decided only once activity up to a second after its end can have been seen', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'first');
+    a.setThreads([thread(1, 100), thread(2, 200)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    at(10_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 10_100);
+    at(13_800);
+    a.tuiSignal('t1', { kind: 'turn', state: 'done' });
+    at(14_100);
+    fire(); // 4 s are up, but the window runs to 14.8 s
+    assert.equal(a.current('t1')?.certainty, 'probable');
+    a.threadActivity(id(2), T0 + 14_500);
+    at(15_900);
+    fire();
+    assert.equal(a.current('t1')?.certainty, 'probable', 'two threads were active in the window');
+  });
+
+  it('activity noticed after a turn was left undecided settles it', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'first');
+    a.openTerminal('t2', 'second');
+    a.setThreads([thread(1, 100), thread(2, 200)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    a.setProcesses('t2', [tui(11, 50)]);
+    at(10_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    at(10_200);
+    a.tuiSignal('t1', { kind: 'turn', state: 'done' });
+    at(14_100);
+    fire(); // no activity seen yet: undecided
+    assert.equal(a.current('t1')?.certainty, 'probable');
+    a.threadActivity(id(2), T0 + 10_080); // the rollout's write, noticed late
+    assert.deepEqual(a.current('t1'), { threadId: id(2), certainty: 'exact', via: 'turn-activity' });
+  });
+
   it('a turn during which two candidate threads were active confirms nothing', () => {
     const { a, at, fire } = setup();
     a.openTerminal('t1', 'first');

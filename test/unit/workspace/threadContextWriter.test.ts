@@ -68,6 +68,27 @@ describe('ThreadContextWriter', function () {
     assert.deepEqual(ctx.bindings, []);
   });
 
+  it('touches no file for a thread whose file, as the views just read it, already says everything; still writes one that lacks something', async () => {
+    await new ThreadContextWriter(store, { warn: () => undefined }).sync(thread(), [folder]);
+    const current = await store.read({ id: ID, cwd: folder });
+    assert.ok(current);
+    const calls: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (...args: unknown[]) => (calls.push(String(prop)), (v as (...a: unknown[]) => unknown).apply(target, args)) : v;
+      },
+    });
+    const writer = new ThreadContextWriter(counting, { warn: () => undefined });
+    writer.sawFile(current);
+    assert.equal(await writer.sync(thread(), [folder]), 'unchanged');
+    assert.deepEqual(calls, [], 'no lookup, read, lock or write');
+    writer.forget(ID);
+    writer.sawFile({ ...current, thread: { ...current.thread, title: 'an older title' } });
+    assert.equal(await writer.sync(thread({ title: 'a newer title' }), [folder]), 'written');
+    assert.equal((await store.read({ id: ID, cwd: folder }))?.thread.title, 'a newer title');
+  });
+
   it('writes only when a field it owns changed, and records the end of a thread with its end time', async () => {
     const writer = new ThreadContextWriter(store, { warn: () => undefined });
     await writer.sync(thread(), [folder]);
