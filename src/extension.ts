@@ -76,6 +76,13 @@ export function activate(context: vscode.ExtensionContext): CodexThreadContextAp
     }),
   );
   void configs.use(session.settings.codexHome, folders());
+  const firstRows = session.onDidChange(() => {
+    if (session.threads?.loaded) {
+      firstRows.dispose();
+      log.info(`rows ready in ${Date.now() - started} ms (${session.threads.model().byId.size} threads)`);
+    }
+  });
+  context.subscriptions.push(firstRows);
   void session.start().then(async () => {
     log.info(`activated in ${Date.now() - started} ms`);
     // The store's clean-up, at most once an hour across the shims and windows that share it.

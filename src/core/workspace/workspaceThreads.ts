@@ -63,6 +63,7 @@ export class WorkspaceThreads {
   private lastLiveness = '';
   private disposed = false;
   private problemList: WorkspaceProblem[] = [];
+  private loadedOnce = false;
   private readonly cached = new Map<boolean, WorkspaceModel>();
 
   constructor(private readonly o: WorkspaceThreadsOptions) {
@@ -76,6 +77,11 @@ export class WorkspaceThreads {
 
   get folders(): readonly WorkspaceFolderRef[] {
     return this.o.folders;
+  }
+
+  /** True once the first full load is in the model (the views can show rows). */
+  get loaded(): boolean {
+    return this.loadedOnce;
   }
 
   /** Problems that leave the views without data, for error rows and welcome content. */
@@ -210,6 +216,7 @@ export class WorkspaceThreads {
       problems.push({ kind: 'no-codex-home', message: `No Codex home at ${this.codexHome}` });
     }
     let list: CodexThread[] = [];
+    const t0 = Date.now();
     try {
       list = await this.o.discovery.list({ sinceDays: this.o.sinceDays });
     } catch (err) {
@@ -219,6 +226,7 @@ export class WorkspaceThreads {
     for (const t of list) {
       this.threads.set(t.id, t);
     }
+    const t1 = Date.now();
     try {
       await this.loadContexts();
     } catch (err) {
@@ -228,7 +236,8 @@ export class WorkspaceThreads {
     for (const p of problems) {
       this.o.logger.info(p.message);
     }
-    this.o.logger.debug(`views: ${this.threads.size} threads known, ${this.contexts.size} context files of this workspace`);
+    this.o.logger.debug(`views: ${this.threads.size} threads known (${t1 - t0} ms), ${this.contexts.size} context files of this workspace (${Date.now() - t1} ms)`);
+    this.loadedOnce = true;
     this.changed(true); // a full load is no burst: show it at once
     if (this.writer) {
       // In the background: the rows are out, and whenIdle() waits for these writes too.
