@@ -115,6 +115,23 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
     assert.match(ended.tooltip ?? '', /Was in terminal “exec terminal”/);
   });
 
+  it('in a terminal without shell integration (sh), a `codex exec` is still associated exactly, from the process tree alone', async () => {
+    // VS Code injects shell integration into bash, zsh, fish and pwsh only: sh gets none, so no
+    // command line or output stream reaches the extension, only the shell's process id.
+    const t = vscode.window.createTerminal({ name: 'plain sh', shellPath: '/bin/sh', cwd: codex!.workspace, env: { CODEX_HOME: codex!.home.codexHome } });
+    terminals.push(t);
+    t.show();
+    // The shell reads what is typed once it runs: nothing to wait for without shell integration.
+    t.sendText(`${codexBin} exec --skip-git-repo-check "hello from sh" </dev/null`);
+    const a = await association(t, (x) => x.certainty === 'exact', 'an exact association for the sh terminal');
+    assert.equal(a.via, 'process-lock');
+    const row = await eventually((x) => x.snapshot('threads').then((n) => threadRow(n, a.threadId)), 'the exec thread row');
+    assert.match(row.description ?? '', /· in plain sh$/);
+    assert.equal(t.shellIntegration, undefined, 'sh never had shell integration: the test checked what it says');
+    release?.();
+    await eventually((x) => (x.terminalThread(t) === undefined ? true : undefined), 'the association to end with the exec');
+  });
+
   it('`codex resume <id>` is associated exactly from its command line, and closing the terminal ends it', async () => {
     holdTurns = false;
     const first = await codex!.exec('a thread to resume', { timeoutMs: 60_000 });
