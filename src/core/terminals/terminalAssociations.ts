@@ -59,6 +59,8 @@ interface Confirmed {
   readonly threadId: string;
   readonly via: AssociationSource;
   readonly atMs: number;
+  /** The TUI switched sessions since (`/resume`, `/new`, `/fork`): probably still this thread, no longer proven. */
+  readonly stale?: boolean;
 }
 
 /** A `working` the TUI said, and how it ended so far. */
@@ -89,6 +91,11 @@ interface TerminalState {
   turns: Turn[];
   /** Turns whose window saw several candidate threads active: decided once other terminals' threads are proven. */
   undecidedTurns: TurnWindow[];
+  /**
+   * The TUI said `idle` since its last header or turn: a slash command's popup does (`/new`,
+   * `/resume`, `/fork`), a redraw after a resize, which repeats the header, does not.
+   */
+  idleSinceHeader: boolean;
   /** Shown last, to record history when it changes. */
   shown?: TerminalAssociation;
   /** The thread last proven to run here: what history records when the terminal leaves it. */
@@ -133,7 +140,7 @@ export class TerminalAssociations {
 
   openTerminal(key: string, name: string): void {
     if (!this.terminals.has(key)) {
-      this.terminals.set(key, { name, processes: [], turns: [], undecidedTurns: [] });
+      this.terminals.set(key, { name, processes: [], turns: [], undecidedTurns: [], idleSinceHeader: false });
     }
   }
 
@@ -212,6 +219,22 @@ export class TerminalAssociations {
       this.changed();
       return;
     }
+    if (signal.kind === 'session') {
+      // The TUI shows another session now (after `/resume` it may be an old thread that nothing
+      // else marks): what was proven no longer is, and turns from before prove nothing now.
+      if (!t.idleSinceHeader) {
+        return; // a redraw (after a resize): the same session
+      }
+      t.idleSinceHeader = false;
+      if (t.confirmed) {
+        t.confirmed = { ...t.confirmed, stale: true };
+      }
+      t.turns = [];
+      t.undecidedTurns = [];
+      this.changed();
+      return;
+    }
+    t.idleSinceHeader = signal.state === 'idle';
     const last = t.turns.at(-1);
     if (signal.state === 'working') {
       const turn: Turn = { atMs: this.now() };
@@ -285,9 +308,9 @@ export class TerminalAssociations {
     }
     const candidates = this.candidates(key, t);
     if (t.confirmed) {
-      // A newer candidate (after `/new`, or another TUI's thread nobody claimed yet) makes the
-      // confirmed thread uncertain again until the next turn proves one of them.
-      const newer = candidates.some((id) => (this.threads.get(id)?.startedAt ?? 0) > t.confirmed!.atMs);
+      // A newer candidate (after `/new`, or another TUI's thread nobody claimed yet) or a session
+      // switch makes the confirmed thread uncertain again until the next turn proves one of them.
+      const newer = t.confirmed.stale || candidates.some((id) => (this.threads.get(id)?.startedAt ?? 0) > t.confirmed!.atMs);
       return { threadId: t.confirmed.threadId, certainty: newer ? 'probable' : 'exact', via: newer ? 'cwd-and-time' : t.confirmed.via };
     }
     if (named?.verb === 'resume') {
@@ -305,24 +328,30 @@ export class TerminalAssociations {
 
   /** Live threads that could be this terminal's: its cwd, created after its run began, not another terminal's for sure. */
   private candidates(key: string, t: TerminalState): string[] {
-    if (t.runStartedAtMs === undefined) {
+    const runStart = t.runStartedAtMs;
+    if (runStart === undefined) {
       return [];
     }
+    return this.liveThreadsFor(key, t).filter((id) => (this.threads.get(id)?.startedAt ?? -Infinity) >= runStart - this.slackMs);
+  }
+
+  /**
+   * Live threads in the terminal's cwd that no other terminal has for sure, whenever they were
+   * created: what a turn may have run in (`/resume` picks up an older thread).
+   */
+  private liveThreadsFor(key: string, t: TerminalState): string[] {
     const takenElsewhere = new Set<string>();
     for (const [otherKey, other] of this.terminals) {
       if (otherKey !== key) {
         heldThreads(other.processes).forEach((id) => takenElsewhere.add(id));
-        if (other.confirmed) {
+        if (other.confirmed && !other.confirmed.stale) {
           takenElsewhere.add(other.confirmed.threadId);
         }
       }
     }
     const out: string[] = [];
     for (const th of this.threads.values()) {
-      if (!th.live || takenElsewhere.has(th.id) || th.startedAt === undefined) {
-        continue;
-      }
-      if (th.startedAt < t.runStartedAtMs - this.slackMs) {
+      if (!th.live || takenElsewhere.has(th.id)) {
         continue;
       }
       if (t.cwd !== undefined && th.cwd !== undefined && th.cwd !== t.cwd) {
@@ -372,12 +401,12 @@ export class TerminalAssociations {
   }
 
   /**
-   * A turn started at `turnAt`: if exactly one candidate became active around then, it is this
-   * terminal's. Threads proven to run in other terminals are no candidates, so proving one
+   * A turn ran in `window`: if exactly one of the threads it may have run in became active then,
+   * it is this terminal's. Threads proven to run in other terminals are left out, so proving one
    * terminal can leave a single active thread in another's window.
    */
   private confirmTurn(key: string, t: TerminalState, window: TurnWindow): boolean {
-    const active = this.candidates(key, t)
+    const active = this.liveThreadsFor(key, t)
       .concat(t.confirmed ? [t.confirmed.threadId] : [])
       .filter((id, i, all) => all.indexOf(id) === i)
       .filter((id) => (this.activity.get(id) ?? []).some((at) => at >= window.fromMs && at <= window.toMs));
@@ -412,6 +441,7 @@ export class TerminalAssociations {
     t.runStartedAtMs = undefined;
     t.turns = [];
     t.undecidedTurns = [];
+    t.idleSinceHeader = false;
   }
 
   /** The terminal no longer runs the thread it showed: if that was proven, it becomes history. */

@@ -1,6 +1,7 @@
 // What a terminal itself says about the Codex thread it runs: the command line the user typed
 // (`codex resume <id>`, `codex fork <id>`) and what the interactive TUI writes to the terminal: an
-// OSC 7501 sequence when its state changes, and, on exit in daemon mode, the line
+// OSC 7501 sequence when its state changes, its header when it shows another session, and, on exit
+// in daemon mode, the line
 // `To reconnect, run: codex resume <id>` (see shared codex facts). Pure text handling, no VS Code.
 import { isThreadId } from '../threadId';
 
@@ -46,6 +47,8 @@ const TUI_STATES: readonly string[] = ['working', 'done', 'idle', 'clear'] satis
 
 export type TuiSignal =
   | { readonly kind: 'turn'; readonly state: TuiState }
+  /** The TUI printed its header or opened its session picker: it may show another session now (`/new`, `/resume`). */
+  | { readonly kind: 'session' }
   | { readonly kind: 'reconnect'; readonly threadId: string };
 
 // OSC 7501 ; state=<state>[:app=codex] terminated by BEL or ST (ESC \). Control characters are
@@ -57,6 +60,11 @@ const OSC_7501 = /\x1b\]7501;state=([a-z]+)(?::[^\x07\x1b]*)?(?:\x07|\x1b\\)/g;
 // eslint-disable-next-line no-control-regex
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 const RECONNECT = /To reconnect, run:\s*codex resume\s+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/g;
+// What the TUI (0.169) prints when it may show another session: its header above a new session
+// (`>_ OpenAI Codex (v0.169.0)`, at start and after `/new`) and the title of the `/resume` session
+// picker (after a pick it redraws the chosen thread's history, not always with the header). Their
+// spaces may be cursor moves, gone once escapes are removed.
+const SESSION_HEADER = /OpenAI\s*Codex\s*\(v\d|Resume\s*a\s*previous\s*session/g;
 /** What is kept between chunks, so that a sequence split across two chunks is still seen. */
 const CARRY_CHARS = 256;
 
@@ -79,14 +87,19 @@ export class TuiOutputScanner {
       }
       consumed = Math.max(consumed, m.index + m[0].length);
     }
-    // The reconnect line is looked for in the text with escapes removed; positions in that text
-    // do not map back, so these signals come after the turn signals of the same chunk (the line is
-    // printed at exit, after the last turn).
+    // The header and the reconnect line are looked for in the text with escapes removed;
+    // positions in that text do not map back, so a header comes before the turn signals of the same
+    // chunk (a session is shown before its turns) and the reconnect line after them (it is printed
+    // at exit, after the last turn).
     const plain = text.replace(ESCAPES, '');
     let plainConsumed = 0;
+    for (const m of plain.matchAll(SESSION_HEADER)) {
+      signals.push({ at: -1, signal: { kind: 'session' } });
+      plainConsumed = Math.max(plainConsumed, m.index + m[0].length);
+    }
     for (const m of plain.matchAll(RECONNECT)) {
       signals.push({ at: Number.MAX_SAFE_INTEGER, signal: { kind: 'reconnect', threadId: m[1] } });
-      plainConsumed = m.index + m[0].length;
+      plainConsumed = Math.max(plainConsumed, m.index + m[0].length);
     }
     // Keep an unfinished tail for the next chunk, never text already reported.
     const tail = plainConsumed > 0 ? plain.slice(plainConsumed) : text.slice(consumed);

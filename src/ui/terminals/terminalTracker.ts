@@ -119,6 +119,7 @@ export class TerminalTracker implements vscode.Disposable {
           return;
         }
         for (const signal of scanner.push(chunk)) {
+          this.log.debug(`terminals: ${this.terminals.get(key)?.name ?? key}: TUI ${signal.kind === 'turn' ? signal.state : signal.kind}`);
           this.associations.tuiSignal(key, signal);
         }
       }

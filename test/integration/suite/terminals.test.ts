@@ -197,6 +197,39 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
     assert.match(threadRow(rows, first.threadId)?.tooltip ?? '', /Was in terminal “mover”/);
   });
 
+  it('`/resume` of a thread older than the TUI makes the terminal probable at once, then exact on the resumed thread after its turn', async () => {
+    holdTurns = false;
+    const t = openTerminal('resumer');
+    await ready(t);
+    // An earlier TUI run in this terminal leaves a thread the shared daemon keeps loaded.
+    let out = await startTui(t);
+    await submit(t, out, 'an older thread');
+    const older = await association(t, (a) => a.certainty === 'exact', 'the older thread exact');
+    const exiting = out.text.length;
+    t.sendText('\x03', false);
+    await out.waitFor(/ctrl\s*\+?\s*c\s*again|To\s*reconnect/i, 'the TUI asking for a second Ctrl-C', exiting);
+    if (!/To\s*reconnect/.test(out.text.slice(exiting))) {
+      t.sendText('\x03', false);
+      await out.waitFor(/To\s*reconnect/, 'the TUI exiting', exiting);
+    }
+    await eventually((x) => (x.terminalThread(t) === undefined ? true : undefined), 'the first run over');
+    out = await startTui(t);
+    await submit(t, out, 'a thread of this TUI');
+    const own = await association(t, (a) => a.certainty === 'exact' && a.threadId !== older.threadId, 'the new TUI thread exact');
+    const picker = out.text.length;
+    await submit(t, out, '/resume');
+    // The picker lists the newest first: one step down is the older thread.
+    await out.waitFor(/an\s*older\s*thread/, 'the older thread in the session picker', picker);
+    const down = out.text.length;
+    t.sendText('\x1b[B', false);
+    await out.waitFor(/›\s*\S+\s*ago\s*an\s*older\s*thread/, 'the older thread selected in the picker', down);
+    t.sendText('\r', false);
+    const shown = await association(t, (a) => a.certainty === 'probable', 'the terminal probable once the TUI shows the resumed session');
+    assert.equal(shown.threadId, own.threadId, 'still the last proven thread, now only probable');
+    await submit(t, out, 'back in the older thread');
+    await association(t, (a) => a.certainty === 'exact' && a.threadId === older.threadId, 'the resumed older thread exact after its turn');
+  });
+
   it('`codex --no-daemon` runs its thread in the terminal: exact once its turn ran', async () => {
     const t = openTerminal('no daemon');
     await ready(t);

@@ -30,6 +30,7 @@ export interface Api {
   node(view: 'threads' | 'servers', threadId: string): Promise<unknown>;
   terminalThread(terminal: vscode.Terminal): Association | undefined;
   terminalStatus(): { visible: boolean; text: string; tooltip: string; warning: boolean };
+  recentLog(): string[];
 }
 
 export async function api(): Promise<Api> {
@@ -57,7 +58,8 @@ export async function eventually<T>(probe: (a: Api) => T | undefined | Promise<T
     if (Date.now() > deadline) {
       const threads = await a.snapshot('threads');
       const terms = vscode.window.terminals.map((t) => `${t.name}: ${JSON.stringify(a.terminalThread(t))}`);
-      throw new Error(`timed out waiting for ${what}\nterminals: ${terms.join('; ')}\nthreads view: ${JSON.stringify(flatten(threads).map((n) => [n.label, n.description, n.contextValue]))}`);
+      const log = a.recentLog().filter((l) => l.includes('terminals:')).slice(-20);
+      throw new Error(`timed out waiting for ${what}\nterminals: ${terms.join('; ')}\nthreads view: ${JSON.stringify(flatten(threads).map((n) => [n.label, n.description, n.contextValue]))}\nlog:\n${log.join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -295,6 +295,68 @@ describe('terminal associations', () => {
     assert.deepEqual(a.history(id(1)).map((h) => h.terminalName), ['codex']);
   });
 
+  it('`/resume` of a thread older than the TUI: its header makes the terminal probable at once, and the next turn proves the resumed thread', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'codex');
+    a.setThreads([thread(1, -3_600_000), thread(2, 100)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    at(5000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(2), T0 + 5100);
+    a.tuiSignal('t1', { kind: 'turn', state: 'done' });
+    at(8000);
+    fire();
+    assert.deepEqual(a.current('t1'), { threadId: id(2), certainty: 'exact', via: 'turn-activity' });
+    at(10_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'idle' }); // `/resume` typed: its popup
+    at(14_000);
+    a.tuiSignal('t1', { kind: 'session' }); // a session picked: the TUI prints its header
+    assert.equal(a.current('t1')?.certainty, 'probable');
+    at(20_000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 20_100);
+    a.tuiSignal('t1', { kind: 'turn', state: 'done' });
+    at(23_000);
+    fire();
+    assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'exact', via: 'turn-activity' });
+    assert.deepEqual(a.history(id(2)).map((h) => h.terminalName), ['codex']);
+  });
+
+  it('the header a TUI repeats when it redraws after a resize (no `idle` before it) keeps the association exact', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'codex');
+    a.setThreads([thread(1, 100)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    a.tuiSignal('t1', { kind: 'session' });
+    a.tuiSignal('t1', { kind: 'turn', state: 'idle' });
+    at(5000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 5100);
+    a.tuiSignal('t1', { kind: 'turn', state: 'done' });
+    at(8000);
+    fire();
+    a.tuiSignal('t1', { kind: 'session' });
+    a.tuiSignal('t1', { kind: 'session' });
+    assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'exact', via: 'turn-activity' });
+  });
+
+  it('a turn from before a session switch, decided after it, proves nothing', () => {
+    const { a, at, fire } = setup();
+    a.openTerminal('t1', 'codex');
+    a.setThreads([thread(1, 100), thread(2, 200)]);
+    a.setProcesses('t1', [tui(10, 0)]);
+    at(5000);
+    a.tuiSignal('t1', { kind: 'turn', state: 'working' });
+    a.threadActivity(id(1), T0 + 5100);
+    a.tuiSignal('t1', { kind: 'turn', state: 'done' });
+    at(5500);
+    a.tuiSignal('t1', { kind: 'turn', state: 'idle' });
+    a.tuiSignal('t1', { kind: 'session' });
+    at(9000);
+    fire();
+    assert.equal(a.current('t1')?.certainty, 'probable');
+  });
+
   it('the reconnect line at exit names the thread, and the run ends into history when Codex is gone', () => {
     const { a, at } = setup();
     a.openTerminal('t1', 'codex');

@@ -65,6 +65,15 @@ describe('terminal signals: the TUI output scanner', () => {
     assert.deepEqual(s.push('plain text'), []);
   });
 
+  it('reports the header the TUI prints above a session it shows and its /resume picker, once, also split across chunks, before the turn signals of its chunk', () => {
+    const s = new TuiOutputScanner();
+    // As Codex 0.169 draws it: cursor moves between the words.
+    assert.deepEqual(s.push('\x1b[1;1H \x1b[2;1H  \x1b[38;5;75;49m>_ \x1b[1m\x1b[39;49mOpenAI\x1b[2;12HCod'), []);
+    assert.deepEqual(s.push('ex (v0.169.0)\x1b[0m\x1b]7501;state=working:app=codex\x07'), [{ kind: 'session' }, { kind: 'turn', state: 'working' }]);
+    assert.deepEqual(s.push('more output'), []);
+    assert.deepEqual(s.push('\x1b[1;1HResume a previous session\x1b[2;1HFilter:'), [{ kind: 'session' }], 'the /resume picker');
+  });
+
   it('reads the thread from the reconnect line printed at exit, through colours and split chunks', () => {
     const s = new TuiOutputScanner();
     assert.deepEqual(s.push('Disconnected from this task. Any running work continues. \x1b[1mTo reconnect, run:\x1b[0m codex res'), []);
