@@ -4,17 +4,19 @@
 import { isThreadId } from '../threadId';
 import { SCHEMA_VERSION, type ThreadContext } from './threadContext';
 
-const STARTED_BY = new Set(['terminal', 'exec', 'ide', 'other', 'unknown']);
-const THREAD_STATUS = new Set(['live', 'ended', 'unknown']);
-const RESOLUTION = new Set(['env', 'parent-open-files', 'live-locks', 'extension', 'per-call', 'unresolved']);
-const BINDING_STATUS = new Set(['starting', 'running', 'restarted', 'exited', 'failed']);
-
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isTime = (v: unknown): boolean => isStr(v) && !Number.isNaN(Date.parse(v));
+/**
+ * Kinds and states (`startedBy`, `status`, `resolvedBy`, a correction's `action`) are open sets:
+ * a newer shim or extension sharing the store may write a value this one does not know (binding
+ * status `failed` came that way). Such a file is valid, since moving it aside as corrupt would lose
+ * the newer writer's data; readers show an unknown value as it is (see bindingState.ts).
+ */
+const isName = (v: unknown): boolean => isStr(v) && v.length > 0;
 
 /** Returns the list of problems; empty means valid. */
 export function validateThreadContext(value: unknown): string[] {
@@ -35,8 +37,8 @@ export function validateThreadContext(value: unknown): string[] {
     need(isThreadId(t.id), 'thread.id must be a UUID');
     need(isStr(t.cwd) && t.cwd.length > 0, 'thread.cwd must be a non-empty string');
     need(t.startedAt === undefined || isTime(t.startedAt), 'thread.startedAt must be an ISO time');
-    need(STARTED_BY.has(t.startedBy as string), 'thread.startedBy is not a known kind');
-    need(THREAD_STATUS.has(t.status as string), 'thread.status is not a known status');
+    need(isName(t.startedBy), 'thread.startedBy must be a non-empty string');
+    need(isName(t.status), 'thread.status must be a non-empty string');
     need(t.rolloutPath === undefined || isStr(t.rolloutPath), 'thread.rolloutPath must be a string');
     need(t.endedAt === undefined || isTime(t.endedAt), 'thread.endedAt must be an ISO time');
     need(t.title === undefined || isStr(t.title), 'thread.title must be a string');
@@ -65,8 +67,8 @@ export function validateThreadContext(value: unknown): string[] {
       need(isStr(b.server) && b.server.length > 0, `${at}.server must be a non-empty string`);
       need(isInt(b.shimPid), `${at}.shimPid must be an integer`);
       need(b.serverPid === undefined || isInt(b.serverPid), `${at}.serverPid must be an integer`);
-      need(RESOLUTION.has(b.resolvedBy as string), `${at}.resolvedBy is not a known resolution`);
-      need(BINDING_STATUS.has(b.status as string), `${at}.status is not a known status`);
+      need(isName(b.resolvedBy), `${at}.resolvedBy must be a non-empty string`);
+      need(isName(b.status), `${at}.status must be a non-empty string`);
       need(isTime(b.startedAt), `${at}.startedAt must be an ISO time`);
       need(b.endedAt === undefined || isTime(b.endedAt), `${at}.endedAt must be an ISO time`);
       need(b.exitCode === undefined || isInt(b.exitCode), `${at}.exitCode must be an integer`);
@@ -79,8 +81,8 @@ export function validateThreadContext(value: unknown): string[] {
       } else {
         b.corrections.forEach((c, j) => {
           const ok =
-            isObj(c) && isTime(c.at) && (c.from === undefined || isThreadId(c.from)) && isThreadId(c.to) && (c.action === 'restart' || c.action === 'keep');
-          need(ok, `${at}.corrections[${j}] must be {at, from?, to, action: restart|keep}`);
+            isObj(c) && isTime(c.at) && (c.from === undefined || isThreadId(c.from)) && isThreadId(c.to) && isName(c.action);
+          need(ok, `${at}.corrections[${j}] must be {at, from?, to, action}`);
         });
       }
     });

@@ -120,6 +120,21 @@ describe('ContextStore', () => {
     assert.ok(warnings.some((w) => w.includes('does not match the context schema')), warnings.join('\n'));
   });
 
+  it('keeps a file a newer writer left with values this version does not know (a binding status, resolution, start kind, thread status), not moving it aside', async () => {
+    await store.update({ id: ID, cwd }, addBinding('alpha'));
+    const file = store.fileFor({ id: ID, cwd });
+    const newer = JSON.parse(fs.readFileSync(file, 'utf8')) as { thread: Record<string, unknown>; bindings: Record<string, unknown>[] };
+    Object.assign(newer.thread, { startedBy: 'cloud', status: 'paused' });
+    Object.assign(newer.bindings[0], { status: 'suspended', resolvedBy: 'daemon-socket' });
+    fs.writeFileSync(file, JSON.stringify(newer), { mode: 0o600 });
+    assert.ok(matchesSchema(newer), `the published schema accepts it: ${JSON.stringify(matchesSchema.errors)}`);
+    const after = await store.update({ id: ID, cwd }, addBinding('beta'));
+    assert.deepEqual(after?.bindings.map((b) => [b.server, b.status, b.resolvedBy]), [['alpha', 'suspended', 'daemon-socket'], ['beta', 'running', 'env']]);
+    assert.equal(after?.thread.status, 'paused');
+    assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((n) => n.includes('.corrupt-')), [], 'nothing moved aside');
+    assert.deepEqual(warnings, []);
+  });
+
   it('refuses to write a context that does not validate', async () => {
     await assert.rejects(
       store.update({ id: ID, cwd }, () => ({ ...store.newContext({ id: ID, cwd }), bindings: [{ server: '' }] }) as unknown as ThreadContext),
