@@ -12,6 +12,11 @@ export interface BenchFixture {
   ids: string[];
   /** How many times refresh and each event are measured in this host. */
   repeats: number;
+  /**
+   * Leave the activation to VS Code (it activates the extension once the workbench has started,
+   * onStartupFinished) instead of calling activate() as soon as this entry runs.
+   */
+  waitForVsCode: boolean;
   /** Where to write the BenchResult. */
   out: string;
 }
@@ -19,6 +24,8 @@ export interface BenchFixture {
 export interface BenchResult {
   /** The extension was already active when this entry ran (then firstRenderMs is null). */
   wasActive: boolean;
+  /** Who activated it: this entry, as soon as it ran (while the workbench starts), or VS Code. */
+  activatedBy: 'bench' | 'vscode';
   /** The extension's own log line: activate() → threads, context files and watchers loaded. */
   activationLogMs: number | null;
   /** ext.activate() → the first change event after which both views render every row they have once idle. */

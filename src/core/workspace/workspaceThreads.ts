@@ -240,9 +240,10 @@ export class WorkspaceThreads {
     this.loadedOnce = true;
     this.changed(true); // a full load is no burst: show it at once
     if (this.writer) {
-      // In the background: the rows are out, and whenIdle() waits for these writes too.
+      // The rows are out. These writes come before the watchers start (start() waits for them), so
+      // they raise no change events of their own; catchUp() then reads what changed meanwhile.
       const mine = list.filter((t) => this.foldersContaining(t.cwd).length > 0);
-      void this.track(forEachLimit(mine, 4, (t) => this.sync(t)));
+      await forEachLimit(mine, 4, (t) => this.sync(t));
     }
   }
 
