@@ -197,6 +197,22 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
     assert.match(threadRow(rows, first.threadId)?.tooltip ?? '', /Was in terminal “mover”/);
   });
 
+  it('`/fork` in a TUI makes the terminal probable at once, then exact on the forked thread after its turn', async () => {
+    holdTurns = false;
+    const t = openTerminal('forker');
+    await ready(t);
+    const out = await startTui(t);
+    await submit(t, out, 'the thread to fork');
+    const original = await association(t, (a) => a.certainty === 'exact', 'the original thread exact');
+    await submit(t, out, '/fork');
+    await association(t, (a) => a.certainty === 'probable', 'the terminal probable once the TUI shows the fork');
+    await submit(t, out, 'in the fork');
+    const fork = await association(t, (a) => a.certainty === 'exact' && a.threadId !== original.threadId, 'the forked thread exact after its turn');
+    const rows = await (await api()).snapshot('threads');
+    assert.match(threadRow(rows, fork.threadId)?.description ?? '', /· in forker$/);
+    assert.match(threadRow(rows, original.threadId)?.tooltip ?? '', /Was in terminal “forker”/);
+  });
+
   it('`/resume` of a thread older than the TUI makes the terminal probable at once, then exact on the resumed thread after its turn', async () => {
     holdTurns = false;
     const t = openTerminal('resumer');

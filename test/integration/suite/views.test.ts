@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { ContextStore } from '../../../src/core/store/contextStore';
 import type { AppServerClient } from '../../support/codexCli';
 import { recordsOf } from '../../support/probeRecords';
+import { threadRow } from '../support/codexTerminals';
 import { HarnessCodex } from '../support/harnessCodex';
 import type { TreeSnapshotNode } from '../../../src/ui/tree/treeSnapshot';
 
@@ -26,15 +27,6 @@ interface Api {
 async function api(): Promise<Api> {
   const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID)!;
   return ext.activate();
-}
-
-function flatten(nodes: SnapNode[]): SnapNode[] {
-  return nodes.flatMap((n) => [n, ...flatten(n.children)]);
-}
-
-/** The thread row whose tooltip names `id`. */
-function threadRow(nodes: SnapNode[], id: string): SnapNode | undefined {
-  return flatten(nodes).find((n) => n.contextValue?.startsWith('thread.') && n.tooltip?.includes(id));
 }
 
 /** Polls the view (after each idle point) until `pick` returns something; fails with the last snapshot. */

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { codexEntryScript } from '../../support/codexCli';
+import type { TreeSnapshotNode } from '../../../src/ui/tree/treeSnapshot';
 import type { HarnessCodex } from './harnessCodex';
 import { killStrayProcesses } from '../codeServer/strays';
 
@@ -16,13 +17,7 @@ export interface Association {
   certainty: 'exact' | 'probable';
   via: string;
 }
-export interface SnapNode {
-  label: string;
-  description?: string;
-  tooltip?: string;
-  contextValue?: string;
-  children: SnapNode[];
-}
+export type SnapNode = TreeSnapshotNode;
 /** The test API the extension returns from activate(). */
 export interface Api {
   whenIdle(): Promise<void>;
@@ -41,8 +36,9 @@ export function flatten(nodes: SnapNode[]): SnapNode[] {
   return nodes.flatMap((n) => [n, ...flatten(n.children)]);
 }
 
+/** The row of thread `id` (its tooltip's "Thread id"; a fork's tooltip names its parent too). */
 export function threadRow(nodes: SnapNode[], id: string): SnapNode | undefined {
-  return flatten(nodes).find((n) => n.contextValue?.startsWith('thread.') && n.tooltip?.includes(id));
+  return flatten(nodes).find((n) => n.contextValue?.startsWith('thread.') && n.tooltip?.includes(`Thread id: \`${id}\``));
 }
 
 /** Polls `probe` (after each idle point of the views) until it returns something. */
