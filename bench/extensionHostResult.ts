@@ -33,6 +33,8 @@ export interface BenchResult {
   /** ext.activate() → views idle (start-up writes done) → every row of both views rendered (render() of the test API). */
   firstRenderMs: number | null;
   rows: { threads: number; servers: number };
+  /** One render of both views from the loaded model, once idle (part of firstRowsMs). */
+  renderMs: number;
   /** The data only, in this host: discovery.list + store.listThreadsInFolders (baseline). */
   readMs: number[];
   /** Refresh command → views idle → every row rendered. */

@@ -82,7 +82,7 @@ export async function run(): Promise<void> {
   const ready = api.recentLog().map((l) => /rows ready in (\d+) ms/.exec(l)).find((m) => m);
   const firstRowsMs = (wasActive && !fixture.waitForVsCode) || !ready ? null : Number(ready[1]) + renderMs;
   const logged = api.recentLog().map((l) => /activated in (\d+) ms/.exec(l)).find((m) => m);
-  const result: BenchResult = { wasActive, activatedBy: fixture.waitForVsCode ? 'vscode' : 'bench', activationLogMs: logged ? Number(logged[1]) : null, firstRowsMs, firstRenderMs, rows, readMs: [], refreshMs: [], reloadMs: [], lockMs: [], callMs: [] };
+  const result: BenchResult = { wasActive, activatedBy: fixture.waitForVsCode ? 'vscode' : 'bench', activationLogMs: logged ? Number(logged[1]) : null, firstRowsMs, firstRenderMs, rows, renderMs, readMs: [], refreshMs: [], reloadMs: [], lockMs: [], callMs: [] };
   say(`log: ${api.recentLog().filter((l) => /threads known|rows ready|activated in/.test(l)).join(' | ')}`);
   say(`activation ${result.activationLogMs} ms, rows shown ${firstRowsMs?.toFixed(0) ?? '(already active)'} ms, idle ${firstRenderMs?.toFixed(0) ?? '-'} ms, rows ${rows.threads} + ${rows.servers}`);
 
