@@ -4,7 +4,8 @@
 // is a fresh code-server over a fresh Codex home filled before it starts; inside, the entry
 // test/integration/bench/extensionHostEntry.ts takes the figures through the extension's test API and writes
 // them to a JSON file. Not a test: nothing here asserts a timing.
-// Usage: node out/bench/extensionHost.js [--runs N] [--repeats N] [--no-context-writes] [--write]
+// Usage: node out/bench/extensionHost.js [--runs N] [--repeats N] [--no-context-writes] [--profile DIR] [--write]
+//   --profile DIR: CPU profiles of the extension host from activate() to idle (open them in Chrome DevTools)
 //   --no-context-writes: codexThreadContext.writeThreadContext off (the views only), to see that cost apart
 //   (npm run bench:extension-host builds first and writes bench/README.md)
 import * as fs from 'node:fs';
@@ -25,6 +26,9 @@ async function main(): Promise<void> {
   const repeats = option('--repeats', 5);
   const write = process.argv.includes('--write');
   const noContextWrites = process.argv.includes('--no-context-writes');
+  // --profile DIR: a CPU profile of the extension host from activate() to idle, per run with threads.
+  const profileAt = process.argv.indexOf('--profile');
+  const profileDir = profileAt >= 0 ? path.resolve(process.argv[profileAt + 1]) : undefined;
   const repo = path.join(__dirname, '..', '..');
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ctc-bench-host-'));
   const results: BenchResult[] = [];
@@ -51,7 +55,15 @@ async function main(): Promise<void> {
             const settings = path.join(profile.userDataDir, 'User', 'settings.json');
             fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(fs.readFileSync(settings, 'utf8')), 'codexThreadContext.writeThreadContext': false }, null, 2));
           }
-          const fixture: BenchFixture = { codexHome: profile.codex.codexHome, folder: profile.workspace, ids, repeats: full && !waitForVsCode ? repeats : 0, out, waitForVsCode };
+          const fixture: BenchFixture = {
+            codexHome: profile.codex.codexHome,
+            folder: profile.workspace,
+            ids,
+            repeats: full && !waitForVsCode ? repeats : 0,
+            out,
+            waitForVsCode,
+            ...(profileDir && full && !waitForVsCode ? { profile: path.join(profileDir, `activation-${r}.cpuprofile`) } : {}),
+          };
           fs.writeFileSync(fixtureFile, JSON.stringify(fixture));
         },
       });

@@ -17,6 +17,8 @@ export interface BenchFixture {
    * onStartupFinished) instead of calling activate() as soon as this entry runs.
    */
   waitForVsCode: boolean;
+  /** Where to write a CPU profile of the extension host from activate() to idle (--profile). */
+  profile?: string;
   /** Where to write the BenchResult. */
   out: string;
 }

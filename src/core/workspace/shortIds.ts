@@ -8,22 +8,24 @@ const MIN_LENGTH = 6;
  * Hyphens are dropped first so a tail never starts with one.
  */
 export function shortIds(ids: Iterable<string>): Map<string, string> {
-  const unique = [...new Set(ids)];
-  const hex = new Map(unique.map((id) => [id, id.replace(/-/g, '')]));
-  const out = new Map<string, string>();
-  for (const id of unique) {
-    const own = hex.get(id)!;
-    let length = MIN_LENGTH;
-    for (const [other, otherHex] of hex) {
-      if (other === id) {
-        continue;
-      }
-      while (length < own.length && otherHex.endsWith(own.slice(-length))) {
-        length++;
-      }
+  // The tail an id needs is one longer than the longest tail it shares with any other id, and that
+  // other id is a neighbour once the ids are sorted by their reversed digits.
+  const reversed = [...new Set(ids)].map((id) => ({ id, hex: id.replace(/-/g, ''), rev: [...id.replace(/-/g, '')].reverse().join('') }));
+  reversed.sort((a, b) => (a.rev < b.rev ? -1 : a.rev > b.rev ? 1 : 0));
+  const shared = (a: string, b: string): number => {
+    let n = 0;
+    while (n < a.length && n < b.length && a[n] === b[n]) {
+      n++;
     }
-    out.set(id, own.slice(-length));
-  }
+    return n;
+  };
+  const out = new Map<string, string>();
+  reversed.forEach((e, i) => {
+    const before = i > 0 ? shared(e.rev, reversed[i - 1].rev) : 0;
+    const after = i + 1 < reversed.length ? shared(e.rev, reversed[i + 1].rev) : 0;
+    const length = Math.min(e.hex.length, Math.max(MIN_LENGTH, Math.max(before, after) + 1));
+    out.set(e.id, e.hex.slice(-length));
+  });
   return out;
 }
 

@@ -4,6 +4,7 @@
 // 200 threads × 3 bindings before code-server started, and reads the figures from the JSON file
 // this entry writes. What each figure measures is said where it is taken.
 import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CodexThreadDiscovery } from '../../../src/core/discovery/discovery';
@@ -50,6 +51,24 @@ function timeToView(api: Api, view: 'threads' | 'servers', check: (rows: { id: s
   });
 }
 
+/** A CPU profile of this extension host (the entry runs inside it), for --profile. */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return {
+    stop: async (file) => {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      fs.writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 export async function run(): Promise<void> {
   const fixture = JSON.parse(fs.readFileSync(process.env[BENCH_FIXTURE_ENV] ?? '', 'utf8')) as BenchFixture;
   const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID);
@@ -72,9 +91,13 @@ export async function run(): Promise<void> {
   // before this entry runs) plus one render of both views. Idle: from this entry's activate() call
   // to every row rendered after the views are idle, which includes what the extension does at
   // start in the background (its context-file writes).
+  const profiler = fixture.profile ? await startProfile() : undefined;
   const t0 = performance.now();
   const api = await ext.activate();
   await api.whenIdle();
+  if (profiler && fixture.profile) {
+    await profiler.stop(fixture.profile);
+  }
   let t = performance.now();
   const rows = { threads: api.render('threads').length, servers: api.render('servers').length };
   const renderMs = performance.now() - t;
