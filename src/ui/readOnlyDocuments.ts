@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Log } from './log';
+import { watchFolder } from '../core/watchFolder';
 
 export const READ_ONLY_SCHEME = 'codex-thread-context-file';
 const MAX_BYTES = 32 * 1024 * 1024;
@@ -68,19 +69,18 @@ export class ReadOnlyDocuments implements vscode.TextDocumentContentProvider, vs
     }
     // The folder, not the file: a log that does not exist yet, or is replaced, is still followed.
     const name = path.basename(file);
-    try {
-      const w = fs.watch(path.dirname(file), { persistent: false }, (_event, changed) => {
-        if (!changed || String(changed) === name) {
+    // No folder: the content says the file cannot be read.
+    const w = watchFolder(
+      path.dirname(file),
+      (changed) => {
+        if (!changed || changed === name) {
           this.changed.fire(uri);
         }
-      });
-      w.on('error', () => {
-        w.close();
-        this.watchers.delete(key);
-      });
+      },
+      () => this.watchers.delete(key),
+    );
+    if (w) {
       this.watchers.set(key, w);
-    } catch {
-      // no folder: the content says the file cannot be read
     }
   }
 

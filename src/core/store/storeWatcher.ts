@@ -7,6 +7,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { isWorkspaceKey } from './workspaceKey';
+import { watchFolder } from '../watchFolder';
 
 export interface StoreChange {
   key: string;
@@ -64,20 +65,19 @@ export class StoreWatcher {
     if (this.watchers.has(dir) || this.disposed) {
       return;
     }
-    try {
-      const w = fs.watch(dir, { persistent: false }, (_event, name) => {
+    // A directory that vanished or cannot be watched is covered by the poll.
+    const w = watchFolder(
+      dir,
+      (name) => {
         // Any thread file, a new group, or an event without a name: look again (debounced).
-        if (dir === this.workspacesDir || !name || THREAD_FILE.test(String(name))) {
+        if (dir === this.workspacesDir || !name || THREAD_FILE.test(name)) {
           this.schedule();
         }
-      });
-      w.on('error', () => {
-        w.close();
-        this.watchers.delete(dir);
-      });
+      },
+      () => this.watchers.delete(dir),
+    );
+    if (w) {
       this.watchers.set(dir, w);
-    } catch {
-      // the directory vanished or cannot be watched: the poll covers it
     }
   }
 

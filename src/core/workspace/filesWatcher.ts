@@ -4,6 +4,7 @@
 // the file's folder appears. Events only: no polling.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { watchFolder } from '../watchFolder';
 
 export class FilesWatcher {
   private watchers = new Map<string, fs.FSWatcher>();
@@ -43,19 +44,18 @@ export class FilesWatcher {
       if (this.watchers.has(dir)) {
         this.watchers.get(dir)!.close();
       }
-      try {
-        const w = fs.watch(dir, { persistent: false }, (_event, name) => {
-          if (!name || names.has(String(name))) {
+      // A folder that cannot be watched (gone meanwhile) is re-armed by the next event.
+      const w = watchFolder(
+        dir,
+        (name) => {
+          if (!name || names.has(name)) {
             this.fire();
           }
-        });
-        w.on('error', () => {
-          w.close();
-          this.watchers.delete(dir);
-        });
+        },
+        () => this.watchers.delete(dir),
+      );
+      if (w) {
         this.watchers.set(dir, w);
-      } catch {
-        // cannot watch (gone meanwhile): the next event re-arms
       }
     }
   }
