@@ -6,6 +6,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { withFileLock } from '../../../src/core/store/fileLock';
 
+/** The lock of `file` as a holder on another host left it a minute ago (signed, then frozen). */
+function frozenStaleLock(file: string): { lockDir: string; owner: string } {
+  const lockDir = `${file}.lock`;
+  const owner = path.join(lockDir, 'owner');
+  fs.mkdirSync(lockDir);
+  fs.writeFileSync(owner, 'elsewhere:1:frozen\n');
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(lockDir, old, old);
+  return { lockDir, owner };
+}
+
 describe('withFileLock: lockers racing for one lock', function () {
   this.timeout(20_000);
   let dir: string;
@@ -22,13 +33,8 @@ describe('withFileLock: lockers racing for one lock', function () {
 
   it('two lockers in one process both finish in turn, the process survives, and no lock directory is left, when both find a frozen holder’s stale lock', async () => {
     const file = path.join(dir, 'thread.json');
-    const lockDir = `${file}.lock`;
-    const owner = path.join(lockDir, 'owner');
     // A holder on another host that froze long ago: only the stale timeout applies to it.
-    fs.mkdirSync(lockDir);
-    fs.writeFileSync(owner, 'elsewhere:1:frozen\n');
-    const old = new Date(Date.now() - 60_000);
-    fs.utimesSync(lockDir, old, old);
+    const { lockDir, owner } = frozenStaleLock(file);
     // The race proper-lockfile leaves open, made certain: a second take-over of the stale lock
     // removes the token only once the first locker has signed its fresh directory (so it removes
     // that directory instead of the stale one).
@@ -94,12 +100,7 @@ describe('withFileLock: lockers racing for one lock', function () {
 
   it('a waiter whose stale take-over meets a lock another process just signed waits for it instead of failing', async () => {
     const file = path.join(dir, 'thread.json');
-    const lockDir = `${file}.lock`;
-    const owner = path.join(lockDir, 'owner');
-    fs.mkdirSync(lockDir);
-    fs.writeFileSync(owner, 'elsewhere:1:frozen\n');
-    const old = new Date(Date.now() - 60_000);
-    fs.utimesSync(lockDir, old, old);
+    const { lockDir, owner } = frozenStaleLock(file);
     // Right after this waiter removed the stale token, another process (played here) removes the
     // stale directory, takes the lock and signs it: this waiter's rmdir then finds it not empty.
     let played = false;

@@ -34,6 +34,15 @@ const tui = (pid: number, startMs: number, cwd = '/w', locks: string[] = []): Co
 });
 const thread = (n: number, startMs: number, cwd = '/w', extra: Partial<ThreadHint> = {}): ThreadHint => ({ id: id(n), live: true, cwd, startedAt: T0 + startMs, ...extra });
 
+/** Terminals "first" (t1, its TUI started at 0) and "second" (t2, its TUI started at `secondStartMs`) in one folder, with `threads`. */
+function twoTuis(a: TerminalAssociations, threads: ThreadHint[], secondStartMs: number): void {
+  a.openTerminal('t1', 'first');
+  a.openTerminal('t2', 'second');
+  a.setThreads(threads);
+  a.setProcesses('t1', [tui(10, 0)]);
+  a.setProcesses('t2', [tui(11, secondStartMs)]);
+}
+
 describe('terminal associations', () => {
   it('a Codex holding one thread lock in the terminal is exact', () => {
     const { a } = setup();
@@ -69,12 +78,8 @@ describe('terminal associations', () => {
 
   it('two TUIs in one folder started 1.5 s apart each end up exact on their own thread after their first turns', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'first');
-    a.openTerminal('t2', 'second');
     // Their threads were created 25 ms apart, in the opposite order of the TUIs.
-    a.setThreads([thread(1, 1525), thread(2, 1500)]);
-    a.setProcesses('t1', [tui(10, 0)]);
-    a.setProcesses('t2', [tui(11, 1500)]);
+    twoTuis(a, [thread(1, 1525), thread(2, 1500)], 1500);
     // Before any turn both are guesses.
     assert.equal(a.current('t1')?.certainty, 'probable');
     assert.equal(a.current('t2')?.certainty, 'probable');
@@ -98,11 +103,7 @@ describe('terminal associations', () => {
     // first TUI's thread showed its first turn 2 s later: the second terminal was shown exact on
     // the first's thread.
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'first');
-    a.openTerminal('t2', 'second');
-    a.setThreads([thread(1, 3000), thread(2, 3020)]);
-    a.setProcesses('t1', [tui(10, 0)]);
-    a.setProcesses('t2', [tui(11, 1500)]);
+    twoTuis(a, [thread(1, 3000), thread(2, 3020)], 1500);
     at(3300);
     a.tuiSignal('t2', { kind: 'turn', state: 'working' });
     at(3310);
@@ -143,11 +144,7 @@ describe('terminal associations', () => {
 
   it("a finished turn's window closes a second after its `done`: another thread starting 2 s after it does not make it ambiguous", () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'first');
-    a.openTerminal('t2', 'second');
-    a.setThreads([thread(1, 1500), thread(2, 1520)]);
-    a.setProcesses('t1', [tui(10, 0)]);
-    a.setProcesses('t2', [tui(11, 1500)]);
+    twoTuis(a, [thread(1, 1500), thread(2, 1520)], 1500);
     at(10_000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
     a.threadActivity(id(1), T0 + 10_050);
@@ -201,11 +198,7 @@ describe('terminal associations', () => {
 
   it('activity noticed after a turn was left undecided settles it', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'first');
-    a.openTerminal('t2', 'second');
-    a.setThreads([thread(1, 100), thread(2, 200)]);
-    a.setProcesses('t1', [tui(10, 0)]);
-    a.setProcesses('t2', [tui(11, 50)]);
+    twoTuis(a, [thread(1, 100), thread(2, 200)], 50);
     at(10_000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
     at(10_200);
@@ -233,11 +226,7 @@ describe('terminal associations', () => {
 
   it('two TUIs whose first prompts went in 1.5 s apart: the later one is proven first, and that proves the earlier one too', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'first');
-    a.openTerminal('t2', 'second');
-    a.setThreads([thread(1, 1525), thread(2, 1500)]);
-    a.setProcesses('t1', [tui(10, 0)]);
-    a.setProcesses('t2', [tui(11, 1500)]);
+    twoTuis(a, [thread(1, 1525), thread(2, 1500)], 1500);
     // The first terminal's turn window (1 s before to 4 s after) also sees the second's thread start.
     at(10_000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
@@ -256,11 +245,7 @@ describe('terminal associations', () => {
 
   it('two prompts that went in at once prove nothing: both stay probable', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'first');
-    a.openTerminal('t2', 'second');
-    a.setThreads([thread(1, 20), thread(2, 0)]);
-    a.setProcesses('t1', [tui(10, 0)]);
-    a.setProcesses('t2', [tui(11, 0)]);
+    twoTuis(a, [thread(1, 20), thread(2, 0)], 0);
     at(10_000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
     a.tuiSignal('t2', { kind: 'turn', state: 'working' });
