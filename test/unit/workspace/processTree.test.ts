@@ -6,9 +6,18 @@ import { start, waitForOutput, type Started } from '../../support/processes';
 describe('binding process trees (the Stop action)', function () {
   this.timeout(30_000);
   const children: Started[] = [];
+  /** Every process a test started, the server and its grandchild too: none outlives the test. */
+  const started: number[] = [];
   afterEach(() => {
     for (const c of children.splice(0)) {
       c.child.kill('SIGKILL');
+    }
+    for (const pid of started.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone (the test stopped it)
+      }
     }
   });
 
@@ -23,6 +32,7 @@ describe('binding process trees (the Stop action)', function () {
     children.push(p);
     await waitForOutput(p, (out) => /\d+ \d+/.test(out), 10_000, 'pids');
     const [server, grandchild] = p.stdout().trim().split(' ').map(Number);
+    started.push(server, grandchild);
     return { shim: p.child.pid!, server, grandchild };
   }
 
