@@ -15,6 +15,8 @@ export const MODE_TITLES: Record<Mode, string> = { direct: 'direct', relay: 'bar
 export interface Launch {
   shim: string;
   relayFile: string;
+  /** Node options for the relay's own process (bench/relayGarbage.ts: `--expose-gc`). */
+  relayNodeOptions?: string[];
   native?: string;
 }
 
@@ -24,7 +26,7 @@ export function launchCommand(mode: Mode, launch: Launch, server: string[]): str
     case 'direct':
       return server;
     case 'relay':
-      return [process.execPath, launch.relayFile, ...server];
+      return [process.execPath, ...(launch.relayNodeOptions ?? []), launch.relayFile, ...server];
     case 'native':
       return [launch.native!, ...server];
     case 'shim':
