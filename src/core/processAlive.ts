@@ -21,3 +21,16 @@ export function isProcessAlive(pid: number): boolean {
   }
   return true;
 }
+
+/** `check` asked at most once per pid: for one pass over many records that share pids. */
+export function oncePerPid(check: (pid: number) => boolean): (pid: number) => boolean {
+  const seen = new Map<number, boolean>();
+  return (pid) => {
+    let v = seen.get(pid);
+    if (v === undefined) {
+      v = check(pid);
+      seen.set(pid, v);
+    }
+    return v;
+  };
+}

@@ -5,7 +5,7 @@
 import type { CodexThread } from '../discovery/types';
 import type { McpBinding, StartedBy, ThreadContext } from '../store/threadContext';
 import { isSameOrInside, normalizeCwd } from '../store/workspaceKey';
-import { isProcessAlive } from '../processAlive';
+import { isProcessAlive, oncePerPid } from '../processAlive';
 import { uuidV7Time } from '../threadId';
 import { bindingStatus, describeState, type BindingState, type IsAlive } from './bindingState';
 import { relativeTime } from './relativeTime';
@@ -104,16 +104,7 @@ const DAY_MS = 86_400_000;
 export function buildWorkspaceModel(input: ModelInput): WorkspaceModel {
   const normalize = input.normalize ?? normalizeCwd;
   // One check per pid per build (a shim's pid is in every binding it recorded).
-  const alive = new Map<number, boolean>();
-  const check = input.isAlive ?? isProcessAlive;
-  const isAlive: IsAlive = (pid) => {
-    let v = alive.get(pid);
-    if (v === undefined) {
-      v = check(pid);
-      alive.set(pid, v);
-    }
-    return v;
-  };
+  const isAlive: IsAlive = oncePerPid(input.isAlive ?? isProcessAlive);
   const folders = input.folders.map((f) => ({ ref: f, norm: normalize(f.path) }));
   const folderOf = (cwd: string | undefined): WorkspaceFolderRef | undefined => {
     if (!cwd) {

@@ -12,7 +12,7 @@ import { isSameOrInside, normalizeCwd } from '../store/workspaceKey';
 import { bindingStatus, type IsAlive } from './bindingState';
 import { buildWorkspaceModel, type ContextFileEntry, type WorkspaceFolderRef, type WorkspaceModel } from './threadModel';
 import { ThreadContextWriter } from './threadContextWriter';
-import { isProcessAlive } from '../processAlive';
+import { isProcessAlive, oncePerPid } from '../processAlive';
 import { forEachLimit } from '../forEachLimit';
 
 export interface WorkspaceLogger {
@@ -126,7 +126,7 @@ export class WorkspaceThreads {
       }
     }
     const before = new Map([...this.contexts].map(([f, e]) => [f, e.context.updatedAt]));
-    await this.loadContexts().catch((err: Error) => this.o.logger.warn(`context store: ${err.message}`));
+    await this.loadContexts(Promise.resolve([...this.threads.values()])).catch((err: Error) => this.o.logger.warn(`context store: ${err.message}`));
     if (this.contexts.size !== before.size || [...this.contexts].some(([f, e]) => before.get(f) !== e.context.updatedAt)) {
       changed = true;
     }
@@ -215,28 +215,32 @@ export class WorkspaceThreads {
     if (!fs.existsSync(this.codexHome)) {
       problems.push({ kind: 'no-codex-home', message: `No Codex home at ${this.codexHome}` });
     }
-    let list: CodexThread[] = [];
+    // Discovery and this workspace's context files are read side by side; only the lookups in other
+    // groups need the thread list.
     const t0 = Date.now();
+    let discoveredIn = 0;
+    const listing = this.o.discovery.list({ sinceDays: this.o.sinceDays }).then(
+      (threads) => threads,
+      (err: Error) => {
+        problems.push({ kind: 'discovery', message: `Cannot read Codex threads in ${this.codexHome}: ${err.message}` });
+        return [] as CodexThread[];
+      },
+    ).finally(() => (discoveredIn = Date.now() - t0));
     try {
-      list = await this.o.discovery.list({ sinceDays: this.o.sinceDays });
+      await this.loadContexts(listing);
     } catch (err) {
-      problems.push({ kind: 'discovery', message: `Cannot read Codex threads in ${this.codexHome}: ${(err as Error).message}` });
+      problems.push({ kind: 'store', message: `Cannot read the context store ${this.o.store.root}: ${(err as Error).message}` });
     }
+    const list = await listing;
     this.threads.clear();
     for (const t of list) {
       this.threads.set(t.id, t);
-    }
-    const t1 = Date.now();
-    try {
-      await this.loadContexts();
-    } catch (err) {
-      problems.push({ kind: 'store', message: `Cannot read the context store ${this.o.store.root}: ${(err as Error).message}` });
     }
     this.problemList = problems;
     for (const p of problems) {
       this.o.logger.info(p.message);
     }
-    this.o.logger.debug(`views: ${this.threads.size} threads known (${t1 - t0} ms), ${this.contexts.size} context files of this workspace (${Date.now() - t1} ms)`);
+    this.o.logger.debug(`views: ${this.threads.size} threads known (${discoveredIn} ms), ${this.contexts.size} context files of this workspace (${Date.now() - t0} ms, side by side)`);
     this.loadedOnce = true;
     this.changed(true); // a full load is no burst: show it at once
     if (this.writer) {
@@ -247,9 +251,11 @@ export class WorkspaceThreads {
     }
   }
 
-  private async loadContexts(): Promise<void> {
+  /** This workspace's context files: its own groups' at once, its threads' files in other groups once `listing` is in. */
+  private async loadContexts(listing: Promise<CodexThread[]>): Promise<void> {
     const store = this.o.store;
     const found = new Map<string, ContextFileEntry>();
+    const others: string[] = [];
     this.groupCwds.clear();
     for (const ws of await store.listWorkspaces()) {
       this.groupCwds.set(ws.key, ws.cwd);
@@ -257,19 +263,15 @@ export class WorkspaceThreads {
         for (const e of await store.listThreads(ws.key)) {
           found.set(e.file, { file: e.file, context: e.context });
         }
-        continue;
+      } else {
+        others.push(ws.key);
       }
-      // Another group (a server with its own cwd filed the thread there): only this workspace's threads.
-      for (const id of this.threads.keys()) {
-        const t = this.threads.get(id)!;
-        if (this.foldersContaining(t.cwd).length === 0) {
-          continue;
-        }
-        const file = path.join(ws.dir, `${id}.json`);
-        const context = await store.readFile(file).catch(() => undefined);
-        if (context) {
-          found.set(file, { file, context });
-        }
+    }
+    // Another group (a server with its own cwd filed the thread there): only this workspace's threads.
+    const mine = new Set((await listing).filter((t) => this.foldersContaining(t.cwd).length > 0).map((t) => t.id));
+    for (const key of others) {
+      for (const e of await store.listThreads(key, (id) => mine.has(id)).catch(() => [])) {
+        found.set(e.file, { file: e.file, context: e.context });
       }
     }
     this.contexts.clear();
@@ -339,16 +341,18 @@ export class WorkspaceThreads {
   /** Something changed: drop the cached model and tell the listeners (batched, unless `now`). */
   private changed(now = false): void {
     this.cached.clear();
-    this.updateLivenessTimer();
     if (this.disposed) {
+      this.updateLivenessTimer();
       return;
     }
     if (now) {
       clearTimeout(this.emitTimer);
       this.emitTimer = undefined;
       this.notify();
+      this.updateLivenessTimer(); // after the listeners: the rows go out first
       return;
     }
+    this.updateLivenessTimer();
     this.emitTimer ??= setTimeout(() => {
       this.emitTimer = undefined;
       this.notify();
@@ -389,7 +393,7 @@ export class WorkspaceThreads {
   }
 
   private livenessSignature(): string {
-    const isAlive = this.o.isAlive ?? isProcessAlive;
+    const isAlive = oncePerPid(this.o.isAlive ?? isProcessAlive);
     const pids: string[] = [];
     for (const e of this.contexts.values()) {
       for (const b of e.context.bindings) {

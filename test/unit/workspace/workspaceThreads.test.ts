@@ -94,6 +94,27 @@ describe('WorkspaceThreads', function () {
     assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).thread.status, 'ended');
   });
 
+  it('shows at start a binding a shim filed under its own cwd outside the workspace', async () => {
+    const mine = uuidV7(Date.now() - 2000);
+    const theirs = uuidV7(Date.now() - 1000);
+    const serverCwd = path.join(dir, 'server-cwd');
+    writeLock(home, mine);
+    writeRollout(home, { id: mine, cwd: folder, userMessage: 'mine' });
+    writeRollout(home, { id: theirs, cwd: path.join(dir, 'elsewhere'), userMessage: 'theirs' });
+    const store = new ContextStore({ root: path.join(home, 'thread-context') });
+    for (const [id, server] of [[mine, 'notes'], [theirs, 'other']]) {
+      await store.update({ id, cwd: serverCwd }, (cur) => {
+        const ctx = cur ?? store.newContext({ id, cwd: serverCwd });
+        ctx.bindings.push({ server, shimPid: process.pid, resolvedBy: 'parent-open-files', status: 'running', startedAt: new Date().toISOString(), callCount: 1, corrections: [] });
+        return ctx;
+      });
+    }
+    w = make({ writeContexts: false });
+    await w.start();
+    assert.deepEqual(w.model().byId.get(mine)?.bindings.map((b) => b.record.server), ['notes']);
+    assert.ok(!w.model().byId.has(theirs), 'the other folder\'s thread is not shown');
+  });
+
   it('shows a binding the shim records, with its call count, and a lost state when the shim is killed without a word', async () => {
     const id = uuidV7(Date.now() - 1000);
     writeLock(home, id);
