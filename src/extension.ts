@@ -21,7 +21,7 @@ import { TerminalTracker } from './ui/terminals/terminalTracker';
 export function activate(context: vscode.ExtensionContext): CodexThreadContextApi {
   const started = Date.now();
   const log = new ExtensionLog();
-  const session = new ThreadsSession(log);
+  const session = new ThreadsSession(log, context.globalStorageUri.fsPath);
   const configs = new CodexConfigFiles(log);
   const docs = new ReadOnlyDocuments(log);
   const views = new CodexViews(context.workspaceState, session, configs);

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Log } from './log';
 import { CodexThreadDiscovery } from '../core/discovery/discovery';
+import { headCacheFileIn } from '../core/discovery/headCache';
 import { ContextStore } from '../core/store/contextStore';
 import { WorkspaceThreads } from '../core/workspace/workspaceThreads';
 import { readSettings, SECTION, type Settings } from './settings';
@@ -19,7 +20,11 @@ export class ThreadsSession implements vscode.Disposable {
   private storeNotices: Notice[] = [];
   private starting: Promise<void> | undefined;
 
-  constructor(private readonly log: Log) {
+  /** `cacheDir`: the extension's private storage, where discovery keeps its rollout heads between sessions. */
+  constructor(
+    private readonly log: Log,
+    private readonly cacheDir: string,
+  ) {
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.restart('workspace folders changed')),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -92,7 +97,7 @@ export class ThreadsSession implements vscode.Disposable {
         debug: (m) => this.log.debug(m),
       },
     });
-    const discovery = new CodexThreadDiscovery({ codexHome: settings.codexHome, logger });
+    const discovery = new CodexThreadDiscovery({ codexHome: settings.codexHome, logger, headCacheFile: headCacheFileIn(this.cacheDir, settings.codexHome) });
     const threads = new WorkspaceThreads({
       discovery,
       store,
@@ -115,7 +120,7 @@ export class ThreadsSession implements vscode.Disposable {
 
   private disposeCurrent(): void {
     this.current?.threads.dispose();
-    this.current?.discovery.dispose();
+    void this.current?.discovery.dispose();
     this.current = undefined;
   }
 

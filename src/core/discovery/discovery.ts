@@ -5,6 +5,7 @@ import { uuidV7Time } from '../threadId';
 import { DirWatchSet } from './dirWatcher';
 import { LOCKS_DIR, LiveLocks, readLiveLocks } from './liveLocks';
 import { threadKindFromOriginator } from './originator';
+import { HeadCache } from './headCache';
 import { readRolloutHead } from './rolloutHead';
 import { SESSIONS_DIR, dayDirChain, dayDirsBetween, isInside, parseRolloutFileName, rolloutDayDirs } from './rolloutPath';
 import { SessionMeta, compact, threadIdOf } from './sessionMeta';
@@ -31,6 +32,11 @@ export interface CodexThreadDiscoveryOptions {
   readonly maxMetaBytes?: number;
   /** Bytes of a rollout read while looking for the first user message. Default 512 KiB. */
   readonly maxScanBytes?: number;
+  /**
+   * Keep the rollout heads read (metadata, first message) in this file between sessions, so a new
+   * instance only stats the rollouts it has seen (see headCache.ts). Default: memory only.
+   */
+  readonly headCacheFile?: string;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -46,15 +52,6 @@ const LOCK_FILES_SINCE: readonly number[] = [0, 169, 0];
 const CONCURRENCY = 16;
 const MAX_DB_RECENT = 5000;
 const HEAD_CACHE_LIMIT = 20_000;
-
-/** What one read of a rollout's head told; cached by path, valid while size, mtime and inode hold. */
-interface HeadInfo {
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly meta?: SessionMeta;
-  readonly firstUserMessage?: string;
-}
 
 /** Mutable per-thread state behind the CodexThread snapshots. */
 interface Entry {
@@ -98,7 +95,7 @@ export class CodexThreadDiscovery {
   private readonly now: () => number;
   private readonly detectStaleLocks: boolean;
   private readonly db: CodexStateDb | undefined;
-  private readonly headCache = new Map<string, HeadInfo>();
+  private readonly headCache: HeadCache;
   private readonly listeners: ((e: ThreadChangeEvent) => void)[] = [];
   private readonly warnedOutside = new Set<string>();
 
@@ -124,6 +121,7 @@ export class CodexThreadDiscovery {
     this.now = options.now ?? Date.now;
     this.detectStaleLocks = options.detectStaleLocks ?? true;
     this.db = options.useStateDb === false ? undefined : new CodexStateDb(this.codexHome, this.logger);
+    this.headCache = new HeadCache({ codexHome: this.codexHome, logger: this.logger, file: options.headCacheFile, limit: HEAD_CACHE_LIMIT });
   }
 
   /** Live threads plus those started or active within `sinceDays`: live first, then newest activity first. */
@@ -246,12 +244,14 @@ export class CodexThreadDiscovery {
     };
   }
 
-  dispose(): void {
+  /** Stops watching; resolves once the head cache has saved what it read (nothing to wait for without a file). */
+  dispose(): Promise<void> {
     this.disposed = true;
     clearInterval(this.timer);
     clearTimeout(this.debounceTimer);
     this.watchSet?.close();
     this.listeners.length = 0;
+    return this.headCache.dispose();
   }
 
   private onFsEvent(dir: string, name: string | null): void {
@@ -501,6 +501,7 @@ export class CodexThreadDiscovery {
     if (e.stat && e.stat.ino === st.ino && e.stat.size === st.size && e.stat.mtimeMs === st.mtimeMs && e.meta && e.firstUserMessage !== undefined) {
       return;
     }
+    await this.headCache.ready(); // read once, side by side with the first stats
     let info = this.headCache.get(file);
     const fresh = info && info.ino === st.ino && info.size === st.size && info.mtimeMs === st.mtimeMs;
     const needMeta = !info?.meta || info.ino !== st.ino;
@@ -519,9 +520,6 @@ export class CodexThreadDiscovery {
         if (head.meta && head.meta.id !== e.id) {
           this.logger.debug(`discovery: ${file}: session_meta id ${head.meta.id} does not match the file name`);
         }
-        if (this.headCache.size >= HEAD_CACHE_LIMIT) {
-          this.headCache.clear();
-        }
         this.headCache.set(file, info);
       }
     } else if (info && !fresh) {
@@ -529,7 +527,7 @@ export class CodexThreadDiscovery {
       this.headCache.set(file, info);
     }
     e.stat = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
-    if (info?.meta) {
+    if (info?.meta && info.meta.id === e.id) {
       e.meta = info.meta;
     }
     if (info?.firstUserMessage !== undefined) {

@@ -74,6 +74,31 @@ export function sessionMetaFromLine(line: string, complete: boolean): SessionMet
   });
 }
 
+/** A SessionMeta read back from a file discovery wrote (its head cache), checked member by member. */
+export function checkedSessionMeta(v: unknown): SessionMeta | undefined {
+  if (!isObject(v) || typeof v.truncated !== 'boolean') {
+    return undefined;
+  }
+  const id = threadIdOf(v.id);
+  if (!id) {
+    return undefined;
+  }
+  return compact({
+    id,
+    sessionId: threadIdOf(v.sessionId),
+    timestamp: str(v.timestamp),
+    cwd: str(v.cwd),
+    originator: str(v.originator),
+    cliVersion: str(v.cliVersion),
+    source: str(v.source),
+    threadSource: str(v.threadSource),
+    modelProvider: str(v.modelProvider),
+    parentThreadId: threadIdOf(v.parentThreadId),
+    forkedFromId: threadIdOf(v.forkedFromId),
+    truncated: v.truncated,
+  });
+}
+
 function findParent(v: unknown, depth: number): string | undefined {
   if (!isObject(v) || depth > 4) {
     return undefined;
