@@ -10,6 +10,7 @@ import { ContextStore } from '../../../src/core/store/contextStore';
 import type { AppServerClient } from '../../support/codexCli';
 import { recordsOf } from '../../support/probeRecords';
 import { threadRow } from '../support/codexTerminals';
+import { isProcessAlive } from '../../../src/core/processAlive';
 import { HarnessCodex } from '../support/harnessCodex';
 import type { TreeSnapshotNode } from '../../../src/ui/tree/treeSnapshot';
 
@@ -182,7 +183,7 @@ describe('views: Threads and MCP Servers', function () {
     assert.ok(threadRow(await (await api()).snapshot('threads'), mine.threadId!), 'show all brings it back');
   });
 
-  it('flags a server process still alive after its thread ended as an orphan, with a warning icon and the Stop action key', async () => {
+  it('flags a server process still alive after its thread ended as an orphan, with a warning icon and the Stop action key; Stop asks for a confirmation and ends nothing without it', async () => {
     codex = await HarnessCodex.start({ defaultText: 'done' });
     const run = await codex.exec('a thread that ends');
     const id = run.threadId!;
@@ -200,6 +201,15 @@ describe('views: Threads and MCP Servers', function () {
       assert.equal(row.contextValue, 'binding.running.orphan');
       assert.equal(row.icon, 'warning');
       assert.match(row.description ?? '', /^orphan: thread unloaded · running/);
+      // Stop asks first. A host that runs extension tests shows no modal dialog: VS Code fails the
+      // call with the dialog's text instead, which is how this test reads what the user would be asked.
+      const node = await (await api()).node('threads', id, 'leftover');
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand('codexThreadContext.stopServerProcesses', node)),
+        /refused to show dialog in tests\. Contents: Stop the MCP server "leftover"\? It still runs although its Codex thread was unloaded\./,
+      );
+      assert.equal(leftover.exitCode, null);
+      assert.ok(isProcessAlive(leftover.pid!), 'the server still runs');
     } finally {
       leftover.kill('SIGKILL');
     }
