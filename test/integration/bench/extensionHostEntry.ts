@@ -106,7 +106,7 @@ export async function run(): Promise<void> {
   const firstRowsMs = (wasActive && !fixture.waitForVsCode) || !ready ? null : Number(ready[1]) + renderMs;
   const logged = api.recentLog().map((l) => /activated in (\d+) ms/.exec(l)).find((m) => m);
   const result: BenchResult = { wasActive, activatedBy: fixture.waitForVsCode ? 'vscode' : 'bench', activationLogMs: logged ? Number(logged[1]) : null, firstRowsMs, firstRenderMs, rows, renderMs, readMs: [], refreshMs: [], reloadMs: [], lockMs: [], callMs: [] };
-  say(`log: ${api.recentLog().filter((l) => /threads known|rows ready|activated in/.test(l)).join(' | ')}`);
+  say(`log: ${api.recentLog().filter((l) => /threads known|rows ready|activated in|rollout heads from/.test(l)).join(' | ')}`);
   say(`activation ${result.activationLogMs} ms, rows shown ${firstRowsMs?.toFixed(0) ?? '(already active)'} ms, idle ${firstRenderMs?.toFixed(0) ?? '-'} ms, rows ${rows.threads} + ${rows.servers}`);
 
   const store = new ContextStore({ root: path.join(fixture.codexHome, 'thread-context') });
@@ -148,7 +148,8 @@ export async function run(): Promise<void> {
     await api.whenIdle();
     const before = bindingRow(api.render('threads'))?.description;
     if (before === undefined) {
-      throw new Error(`the Threads view shows no server0 binding of ${target}`);
+      const rowsOf = api.render('threads').filter((row) => row.id.includes(target)).map((row) => `${row.id} (${row.description ?? ''})`);
+      throw new Error(`the Threads view shows no server0 binding of ${target}; its rows: ${rowsOf.join('; ') || 'none'}; log: ${api.recentLog().slice(-15).join(' | ')}`);
     }
     result.callMs.push(await timeToView(api, 'threads', (r) => bindingRow(r)?.description !== before, () => recordCall(store, target, fixture.folder), `first call of ${target}`));
     await api.whenIdle();
