@@ -18,6 +18,8 @@ export interface HarnessInfo {
   home: string;
   codexHome: string;
   workspace: string;
+  /** VS Code's user data folder of this run (global storage under User/globalStorage/<extension id>). */
+  userDataDir: string;
   /** The environment the harness built (HOME, CODEX_HOME, XDG_*, TMPDIR, PATH...). */
   env: Record<string, string>;
 }
@@ -96,7 +98,7 @@ export class HarnessProfile {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
     }
-    const info: HarnessInfo = { root: codex.root, home: codex.home, codexHome: codex.codexHome, workspace: this.workspace, env: this.baseEnv };
+    const info: HarnessInfo = { root: codex.root, home: codex.home, codexHome: codex.codexHome, workspace: this.workspace, userDataDir: this.userDataDir, env: this.baseEnv };
     fs.writeFileSync(this.infoFile, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
   }
 

@@ -11,7 +11,9 @@ import type { AppServerClient } from '../../support/codexCli';
 import { recordsOf } from '../../support/probeRecords';
 import { threadRow } from '../support/codexTerminals';
 import { isProcessAlive } from '../../../src/core/processAlive';
-import { HarnessCodex } from '../support/harnessCodex';
+import { HarnessCodex, harnessInfo } from '../support/harnessCodex';
+import { headCacheFileIn } from '../../../src/core/discovery/headCache';
+import { resolveCodexHome } from '../../../src/core/codexHome';
 import type { TreeSnapshotNode } from '../../../src/ui/tree/treeSnapshot';
 
 const EXTENSION_ID = 'codex-thread-context.codex-thread-context';
@@ -181,6 +183,29 @@ describe('views: Threads and MCP Servers', function () {
       await vscode.commands.executeCommand('codexThreadContext.showAllThreads');
     }
     assert.ok(threadRow(await (await api()).snapshot('threads'), mine.threadId!), 'show all brings it back');
+  });
+
+  it('keeps the rollout heads it read in its global storage, private (0600), for the next window to start from', async () => {
+    codex = await HarnessCodex.start({ defaultText: 'done' });
+    const run = await codex.exec('a thread to remember');
+    await waitForView('threads', (nodes) => threadRow(nodes, run.threadId!), 'the exec thread');
+    const storage = path.join(harnessInfo().userDataDir, 'User', 'globalStorage', EXTENSION_ID);
+    const file = headCacheFileIn(storage, resolveCodexHome());
+    // Written a moment (2 s) after discovery read a new head: wait for the file to name the thread.
+    const deadline = Date.now() + 15_000;
+    while (!(fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(run.threadId!))) {
+      if (Date.now() > deadline) {
+        throw new Error(`${file} does not name ${run.threadId} after 15 s; the folder holds ${fs.existsSync(storage) ? fs.readdirSync(storage).join(', ') : 'nothing'}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (process.platform !== 'win32') {
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      assert.equal(fs.statSync(storage).mode & 0o777, 0o700);
+    }
+    const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as { heads: Record<string, { meta?: { id: string; cwd?: string } }> };
+    const head = Object.values(cached.heads).find((h) => h.meta?.id === run.threadId);
+    assert.equal(head?.meta?.cwd, fs.realpathSync(harnessInfo().workspace));
   });
 
   it('flags a server process still alive after its thread ended as an orphan, with a warning icon and the Stop action key; Stop asks for a confirmation and ends nothing without it', async () => {
