@@ -219,13 +219,13 @@ export class WorkspaceThreads {
     // groups need the thread list.
     const t0 = Date.now();
     let discoveredIn = 0;
-    const listing = this.o.discovery.list({ sinceDays: this.o.sinceDays }).then(
-      (threads) => threads,
-      (err: Error) => {
+    const listing = this.o.discovery
+      .list({ sinceDays: this.o.sinceDays })
+      .catch((err: Error) => {
         problems.push({ kind: 'discovery', message: `Cannot read Codex threads in ${this.codexHome}: ${err.message}` });
         return [] as CodexThread[];
-      },
-    ).finally(() => (discoveredIn = Date.now() - t0));
+      })
+      .finally(() => (discoveredIn = Date.now() - t0));
     try {
       await this.loadContexts(listing);
     } catch (err) {
