@@ -485,7 +485,9 @@ export class CodexThreadDiscovery {
     }
     let st: fs.Stats;
     try {
-      st = await fs.promises.lstat(file);
+      // Synchronous: one stat takes microseconds, an awaited one an event-loop turn, which in a
+      // starting extension host waits behind every other extension (see secureFs.readFileBounded).
+      st = fs.lstatSync(file);
     } catch (err) {
       this.logger.debug(`discovery: rollout ${file} is gone: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       e.rolloutPath = undefined;

@@ -14,7 +14,6 @@ import { LockLostError, withFileLock, type HeldLock } from './fileLock';
 import { ensurePrivateDir, fsError, readFileBounded, writeFileAtomic } from './secureFs';
 import { StoreWatcher } from './storeWatcher';
 import { SCHEMA_VERSION, type McpBinding, type ThreadContext } from './threadContext';
-import { forEachLimit } from '../forEachLimit';
 import { isProcessAlive } from '../processAlive';
 import { validateThreadContext } from './validateThreadContext';
 import { isSameOrInside, isWorkspaceKey, normalizeCwd, workspaceKeyFor } from './workspaceKey';
@@ -62,8 +61,8 @@ export interface UpdateOptions {
 export type Updater = (current: ThreadContext | undefined) => ThreadContext | undefined | Promise<ThreadContext | undefined>;
 
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
-// Thread files read at once when listing a group (libuv's pool has 4 threads; more only queue).
-const READ_CONCURRENCY = 8;
+// Files read between two pauses for the event loop (a few milliseconds of reading).
+const READ_BATCH = 64;
 const THREAD_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 const LOCK_NAME = /^[a-z0-9][a-z0-9._-]{0,80}$/;
 const MAX_LOST_LOCK_RETRIES = 3;
@@ -321,15 +320,19 @@ export class ContextStore {
       throw fsError('list', dir, err);
     }
     const out: ThreadEntry[] = [];
-    // Several reads in flight: one at a time, a folder of 200 threads took 60–270 ms in a starting
-    // extension host, where every await waits behind other extensions' work.
-    await forEachLimit(names.filter((name) => THREAD_FILE.test(name) && (!wanted || wanted(name.slice(0, -'.json'.length)))), READ_CONCURRENCY, async (name) => {
+    // The reads themselves are synchronous (see readFileBounded); a pause every READ_BATCH files
+    // keeps a large group from holding the event loop for long.
+    const files = names.filter((name) => THREAD_FILE.test(name) && (!wanted || wanted(name.slice(0, -'.json'.length))));
+    for (const [i, name] of files.entries()) {
+      if (i > 0 && i % READ_BATCH === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       const file = path.join(dir, name);
       const context = await this.readFile(file);
       if (context) {
         out.push({ key, file, context });
       }
-    });
+    }
     return out.sort((a, b) => b.context.updatedAt.localeCompare(a.context.updatedAt) || a.file.localeCompare(b.file));
   }
 

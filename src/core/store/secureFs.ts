@@ -12,6 +12,7 @@ export const FILE_MODE = 0o600;
 const IS_WINDOWS = process.platform === 'win32';
 // O_NOFOLLOW is absent on Windows; there symlinks need privileges to create and we fall back to lstat checks.
 const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+const O_NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
 
 export class StoreFsError extends Error {
   constructor(message: string, readonly code?: string) {
@@ -88,12 +89,18 @@ export type ReadResult = { kind: 'ok'; text: string } | { kind: 'missing' } | { 
 /**
  * Reads a regular file of at most `maxBytes` without following a symlink. A symlink, a directory
  * or an oversized file counts as bad input (the caller moves it aside) rather than an I/O error.
- * Asynchronous throughout: the shim reads and writes while it relays, and must not block.
+ *
+ * The system calls are synchronous on purpose. A context file is small (a few KB, never more than
+ * 4 MB): its open, stat, read and close take tens of microseconds, while awaiting each of them
+ * costs an event-loop turn. In an extension host that is starting, each turn waits behind every
+ * other extension, and reading 200 files took 70–400 ms that way (bench/README.md, "Extension
+ * activation"). The shim blocks its relay for as long as the read itself. O_NONBLOCK keeps a
+ * FIFO planted in the store from blocking the open; fstat then refuses it.
  */
 export async function readFileBounded(file: string, maxBytes: number): Promise<ReadResult> {
-  let handle: fsp.FileHandle;
+  let fd: number;
   try {
-    handle = await fsp.open(file, fs.constants.O_RDONLY | O_NOFOLLOW);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -105,11 +112,11 @@ export async function readFileBounded(file: string, maxBytes: number): Promise<R
     throw fsError('read', file, err);
   }
   try {
-    const st = await handle.stat();
+    const st = fs.fstatSync(fd);
     if (!st.isFile()) {
       return { kind: 'bad', reason: 'is not a regular file' };
     }
-    if (IS_WINDOWS && (await fsp.lstat(file)).isSymbolicLink()) {
+    if (IS_WINDOWS && fs.lstatSync(file).isSymbolicLink()) {
       return { kind: 'bad', reason: 'is a symlink' };
     }
     if (st.size > maxBytes) {
@@ -118,7 +125,7 @@ export async function readFileBounded(file: string, maxBytes: number): Promise<R
     const buf = Buffer.alloc(st.size);
     let off = 0;
     while (off < buf.length) {
-      const { bytesRead } = await handle.read(buf, off, buf.length - off, off);
+      const bytesRead = fs.readSync(fd, buf, off, buf.length - off, off);
       if (bytesRead === 0) {
         break;
       }
@@ -126,7 +133,7 @@ export async function readFileBounded(file: string, maxBytes: number): Promise<R
     }
     return { kind: 'ok', text: buf.subarray(0, off).toString('utf8') };
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { ContextStore } from '../../../src/core/store/contextStore';
 import { gcIfDue } from '../../../src/core/store/gcIfDue';
 import { InvalidThreadIdError } from '../../../src/core/threadId';
@@ -166,6 +166,20 @@ describe('ContextStore', () => {
     const linkedRoot = path.join(dir, 'linked-root');
     fs.symlinkSync(elsewhere, linkedRoot);
     await assert.rejects(new ContextStore({ root: linkedRoot }).update({ id: ID, cwd }, addBinding('a')), /refusing to follow symlink/);
+  });
+
+  it('lists a group with a FIFO named like a thread file without hanging, and moves the FIFO aside', async function () {
+    await store.update({ id: ID, cwd }, addBinding('a'));
+    const fifo = store.fileFor({ id: ID2, cwd });
+    if (spawnSync('mkfifo', [fifo]).status !== 0) {
+      this.skip(); // no mkfifo here (Windows)
+    }
+    // The reads are synchronous system calls: an open that waited for a FIFO's writer would hang
+    // the extension host or the shim, and this test with it.
+    const listed = await store.listThreads(store.keyFor(cwd));
+    assert.deepEqual(listed.map((e) => e.context.thread.id), [ID]);
+    assert.equal(fs.existsSync(fifo), false, 'the FIFO was moved aside');
+    assert.ok(warnings.some((w) => w.includes('not a regular file')), warnings.join('\n'));
   });
 
   it('tightens a group directory someone opened up', async () => {
