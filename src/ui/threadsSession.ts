@@ -28,7 +28,9 @@ export class ThreadsSession implements vscode.Disposable {
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.restart('workspace folders changed')),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(SECTION)) {
+        // VS Code can report one change twice (the edit, then the settings file it wrote), and a
+        // change of another of our settings leaves these alone: rebuild only when they differ.
+        if (e.affectsConfiguration(SECTION) && JSON.stringify(readSettings()) !== JSON.stringify(this.current?.settings)) {
           this.restart('settings changed');
         }
       }),
