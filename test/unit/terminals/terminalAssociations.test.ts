@@ -34,6 +34,13 @@ const tui = (pid: number, startMs: number, cwd = '/w', locks: string[] = []): Co
 });
 const thread = (n: number, startMs: number, cwd = '/w', extra: Partial<ThreadHint> = {}): ThreadHint => ({ id: id(n), live: true, cwd, startedAt: T0 + startMs, ...extra });
 
+/** Terminal t1 (named `name`) with its TUI started at 0, in the folder of `threads`. */
+function oneTui(a: TerminalAssociations, threads: ThreadHint[], name = 'codex'): void {
+  a.openTerminal('t1', name);
+  a.setThreads(threads);
+  a.setProcesses('t1', [tui(10, 0)]);
+}
+
 /** Terminals "first" (t1, its TUI started at 0) and "second" (t2, its TUI started at `secondStartMs`) in one folder, with `threads`. */
 function twoTuis(a: TerminalAssociations, threads: ThreadHint[], secondStartMs: number): void {
   a.openTerminal('t1', 'first');
@@ -64,9 +71,7 @@ describe('terminal associations', () => {
 
   it('a default TUI is probable from cwd and start time, then exact once a turn makes only its thread active', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'codex');
-    a.setThreads([thread(1, -60_000), thread(2, 300), thread(3, 320, '/elsewhere')]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, -60_000), thread(2, 300), thread(3, 320, '/elsewhere')]);
     assert.deepEqual(a.current('t1'), { threadId: id(2), certainty: 'probable', via: 'cwd-and-time' });
     at(5000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
@@ -123,9 +128,7 @@ describe('terminal associations', () => {
 
   it('an interrupted turn (working, then idle without done) proves nothing; a turn still working when its window closes does', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'codex');
-    a.setThreads([thread(1, 100)]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, 100)]);
     at(5000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
     a.threadActivity(id(1), T0 + 5100);
@@ -158,9 +161,7 @@ describe('terminal associations', () => {
 
   it('a short turn is decided 2 s after its `done`, without waiting for the 4 s a running turn gets', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'codex');
-    a.setThreads([thread(1, 100), thread(2, 200)]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, 100), thread(2, 200)]);
     at(10_000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
     a.threadActivity(id(2), T0 + 10_050);
@@ -179,9 +180,7 @@ describe('terminal associations', () => {
 
   it('a turn that ends late is decided only once activity up to a second after its end can have been seen', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'first');
-    a.setThreads([thread(1, 100), thread(2, 200)]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, 100), thread(2, 200)], 'first');
     at(10_000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
     a.threadActivity(id(1), T0 + 10_100);
@@ -212,9 +211,7 @@ describe('terminal associations', () => {
 
   it('a turn during which two candidate threads were active confirms nothing', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'first');
-    a.setThreads([thread(1, 100), thread(2, 200)]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, 100), thread(2, 200)], 'first');
     at(5000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
     a.threadActivity(id(1), T0 + 5100);
@@ -259,9 +256,7 @@ describe('terminal associations', () => {
 
   it('`/new` makes the confirmed thread uncertain, and the next turn moves the terminal with a history entry', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'codex');
-    a.setThreads([thread(1, 100)]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, 100)]);
     at(5000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
     a.threadActivity(id(1), T0 + 5100);
@@ -282,9 +277,7 @@ describe('terminal associations', () => {
 
   it('`/resume` of a thread older than the TUI: its header makes the terminal probable at once, and the next turn proves the resumed thread', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'codex');
-    a.setThreads([thread(1, -3_600_000), thread(2, 100)]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, -3_600_000), thread(2, 100)]);
     at(5000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
     a.threadActivity(id(2), T0 + 5100);
@@ -309,9 +302,7 @@ describe('terminal associations', () => {
 
   it('the header a TUI repeats when it redraws after a resize (no `idle` before it) keeps the association exact', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'codex');
-    a.setThreads([thread(1, 100)]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, 100)]);
     a.tuiSignal('t1', { kind: 'session' });
     a.tuiSignal('t1', { kind: 'turn', state: 'idle' });
     at(5000);
@@ -327,9 +318,7 @@ describe('terminal associations', () => {
 
   it('a turn from before a session switch, decided after it, proves nothing', () => {
     const { a, at, fire } = setup();
-    a.openTerminal('t1', 'codex');
-    a.setThreads([thread(1, 100), thread(2, 200)]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, 100), thread(2, 200)]);
     at(5000);
     a.tuiSignal('t1', { kind: 'turn', state: 'working' });
     a.threadActivity(id(1), T0 + 5100);
@@ -344,9 +333,7 @@ describe('terminal associations', () => {
 
   it('the reconnect line at exit names the thread, and the run ends into history when Codex is gone', () => {
     const { a, at } = setup();
-    a.openTerminal('t1', 'codex');
-    a.setThreads([thread(1, 100), thread(2, 150)]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, 100), thread(2, 150)]);
     at(30_000);
     a.tuiSignal('t1', { kind: 'reconnect', threadId: id(1) });
     assert.deepEqual(a.current('t1'), { threadId: id(1), certainty: 'exact', via: 'reconnect-line' });
@@ -357,9 +344,7 @@ describe('terminal associations', () => {
 
   it('a guess that is replaced leaves no history; a proven thread does', () => {
     const { a, at } = setup();
-    a.openTerminal('t1', 'codex');
-    a.setThreads([thread(1, 100)]);
-    a.setProcesses('t1', [tui(10, 0)]);
+    oneTui(a, [thread(1, 100)]);
     assert.equal(a.current('t1')?.certainty, 'probable');
     at(1000);
     a.setProcesses('t1', []);
