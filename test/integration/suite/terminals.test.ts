@@ -18,6 +18,7 @@ import {
   submit,
   threadRow,
   type Association,
+  type CommandOutput,
 } from '../support/codexTerminals';
 
 /** The id of the thread whose context file in the store records this terminal, if any. */
@@ -89,6 +90,16 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
     }, what, timeoutMs);
   }
 
+  /** A new terminal `name` running the TUI, after `prompt`'s turn made it exact on its first thread. */
+  async function tuiOnFirstThread(name: string, prompt: string, what: string): Promise<{ t: vscode.Terminal; out: CommandOutput; first: Association }> {
+    const t = openTerminal(name);
+    await ready(t);
+    const out = await startTui(t);
+    await submit(t, out, prompt);
+    const first = await association(t, (a) => a.certainty === 'exact', what);
+    return { t, out, first };
+  }
+
   it('a `codex exec` typed into a terminal is shown as running in that terminal (exact), in the status bar, and recorded in its context file', async () => {
     const t = openTerminal('exec terminal');
     await ready(t);
@@ -152,12 +163,8 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
   it('one default TUI is associated with its thread once it exists, exactly after its first turn', async () => {
     // Turns end at once here, as in the other TUI tests: a turn held open may keep its rollout unwritten.
     holdTurns = false;
-    const t = openTerminal('tui');
-    await ready(t);
-    const out = await startTui(t);
     // Before its first message the daemon's new thread has no cwd on disk: nothing to show yet.
-    await submit(t, out, 'hello from the TUI');
-    const exact = await association(t, (a) => a.certainty === 'exact', 'the exact association after a turn');
+    const { first: exact } = await tuiOnFirstThread('tui', 'hello from the TUI', 'the exact association after a turn');
     assert.equal(exact.via, 'turn-activity');
     const rows = await (await api()).snapshot('threads');
     assert.match(threadRow(rows, exact.threadId)?.description ?? '', /· in tui$/);
@@ -184,11 +191,7 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
 
   it('`/new` in a TUI moves the terminal to the new thread and the old thread keeps "was in terminal"', async () => {
     holdTurns = false;
-    const t = openTerminal('mover');
-    await ready(t);
-    const out = await startTui(t);
-    await submit(t, out, 'the first thread');
-    const first = await association(t, (a) => a.certainty === 'exact', 'the first thread exact');
+    const { t, out, first } = await tuiOnFirstThread('mover', 'the first thread', 'the first thread exact');
     await submit(t, out, '/new');
     await submit(t, out, 'the second thread');
     const second = await association(t, (a) => a.certainty === 'exact' && a.threadId !== first.threadId, 'the new thread exact');
@@ -199,11 +202,7 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
 
   it('`/fork` in a TUI makes the terminal probable at once, then exact on the forked thread after its turn', async () => {
     holdTurns = false;
-    const t = openTerminal('forker');
-    await ready(t);
-    const out = await startTui(t);
-    await submit(t, out, 'the thread to fork');
-    const original = await association(t, (a) => a.certainty === 'exact', 'the original thread exact');
+    const { t, out, first: original } = await tuiOnFirstThread('forker', 'the thread to fork', 'the original thread exact');
     await submit(t, out, '/fork');
     await association(t, (a) => a.certainty === 'probable', 'the terminal probable once the TUI shows the fork');
     await submit(t, out, 'in the fork');
@@ -215,12 +214,10 @@ describe('terminals: which integrated terminal runs which Codex thread', functio
 
   it('`/resume` of a thread older than the TUI makes the terminal probable at once, then exact on the resumed thread after its turn', async () => {
     holdTurns = false;
-    const t = openTerminal('resumer');
-    await ready(t);
     // An earlier TUI run in this terminal leaves a thread the shared daemon keeps loaded.
-    let out = await startTui(t);
-    await submit(t, out, 'an older thread');
-    const older = await association(t, (a) => a.certainty === 'exact', 'the older thread exact');
+    const earlier = await tuiOnFirstThread('resumer', 'an older thread', 'the older thread exact');
+    const { t, first: older } = earlier;
+    let out = earlier.out;
     const exiting = out.text.length;
     t.sendText('\x03', false);
     await out.waitFor(/ctrl\s*\+?\s*c\s*again|To\s*reconnect/i, 'the TUI asking for a second Ctrl-C', exiting);
