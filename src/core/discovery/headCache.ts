@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { ensurePrivateDir, readFileBounded, writeFileAtomic } from '../store/secureFs';
-import { checkedSessionMeta, compact, type SessionMeta } from './sessionMeta';
+import { checkedSessionMeta, compact, isObject, type SessionMeta } from './sessionMeta';
 import { shortenTitle } from './title';
 import type { DiscoveryLogger } from './types';
 
@@ -203,8 +203,4 @@ function isFiniteNumber(v: unknown): v is number {
 
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

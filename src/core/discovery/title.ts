@@ -6,6 +6,7 @@
 //   also sends context it injects itself as user messages (`<environment_context>`, AGENTS.md,
 //   ...), which must not become titles;
 // - very early rollouts: the response item itself, without the `response_item` wrapper.
+import { isObject } from './sessionMeta';
 
 const INJECTED = /^\s*(<(environment_context|user_instructions|permissions[^>]*|instructions|turn_aborted|user_shell_command|subagent_notification|skill)\b|# AGENTS\.md instructions)/i;
 
@@ -63,8 +64,4 @@ function joinText(content: unknown): string | undefined {
     .filter((c): c is { text: string } => isObject(c) && typeof c.text === 'string' && (c.type === undefined || /text/i.test(String(c.type))))
     .map((c) => c.text);
   return parts.length > 0 ? parts.join('\n') : undefined;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
