@@ -7,16 +7,19 @@
 //   <root>/logs/<id>.<server>.stderr.log          bounded stderr tail of a thread's server (all its shims)
 //   <root>/locks/<name>                          named store-wide locks (e.g. the shim's claims)
 //   <root>/gc.json                               when gcIfDue last ran
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseThreadId, uuidV7Time } from '../threadId';
 import { LockLostError, withFileLock, type HeldLock } from './fileLock';
-import { ensurePrivateDir, fsError, readFileBounded, writeFileAtomic } from './secureFs';
+import { ensurePrivateDir, fsError, readFileBounded, readFileBoundedOrUndefined, writeFileAtomic } from './secureFs';
 import { StoreWatcher } from './storeWatcher';
 import { SCHEMA_VERSION, type McpBinding, type ThreadContext } from './threadContext';
+import { Pacer } from '../pacer';
 import { isProcessAlive } from '../processAlive';
 import { validateThreadContext } from './validateThreadContext';
 import { isSameOrInside, isWorkspaceKey, normalizeCwd, workspaceKeyFor } from './workspaceKey';
+import { compareCodeUnits } from '../compareCodeUnits';
 
 export interface StoreLogger {
   warn(message: string): void;
@@ -61,8 +64,6 @@ export interface UpdateOptions {
 export type Updater = (current: ThreadContext | undefined) => ThreadContext | undefined | Promise<ThreadContext | undefined>;
 
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
-// Files read between two pauses for the event loop (a few milliseconds of reading).
-const READ_BATCH = 64;
 const THREAD_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 const LOCK_NAME = /^[a-z0-9][a-z0-9._-]{0,80}$/;
 const MAX_LOST_LOCK_RETRIES = 3;
@@ -75,6 +76,7 @@ export class ContextStore {
   private readonly reported = new Set<string>();
   private readonly ensuredDirs = new Set<string>();
   private readonly onLockAcquired?: (waitedMs: number) => void;
+  private readonly pacer = new Pacer();
 
   constructor(options: ContextStoreOptions) {
     this.root = path.resolve(options.root);
@@ -145,7 +147,7 @@ export class ContextStore {
 
   /** Reads a context file by path (as found by listThreads or findThreadFile). */
   async readFile(file: string): Promise<ThreadContext | undefined> {
-    const result = await readFileBounded(file, MAX_FILE_BYTES);
+    const result = readFileBounded(file, MAX_FILE_BYTES);
     if (result.kind === 'missing') {
       return undefined;
     }
@@ -155,7 +157,7 @@ export class ContextStore {
     }
     // Re-check under the lock before moving anything: the file may have been fixed meanwhile.
     await this.withLockedFile(file, undefined, async () => {
-      const again = await readFileBounded(file, MAX_FILE_BYTES);
+      const again = readFileBounded(file, MAX_FILE_BYTES);
       if (again.kind === 'missing') {
         return;
       }
@@ -264,9 +266,10 @@ export class ContextStore {
 
   /** Every group in the store, with the cwd it stands for. */
   async listWorkspaces(): Promise<WorkspaceEntry[]> {
+    // Synchronous listing, stats and reads (see pacer.ts): a store has a group per cwd Codex ran in.
     let names: string[];
     try {
-      names = await fsp.readdir(this.workspacesDir);
+      names = fs.readdirSync(this.workspacesDir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         return [];
@@ -276,11 +279,10 @@ export class ContextStore {
     const out: WorkspaceEntry[] = [];
     for (const key of names.filter(isWorkspaceKey).sort()) {
       const dir = path.join(this.workspacesDir, key);
-      const st = await fsp.lstat(dir).catch(() => undefined);
-      if (!st?.isDirectory()) {
+      if (!isRealDir(dir)) {
         continue; // a symlink or a stray file: not ours
       }
-      const meta = await readFileBounded(path.join(dir, 'workspace.json'), 64 * 1024).catch(() => undefined);
+      const meta = readFileBoundedOrUndefined(path.join(dir, 'workspace.json'), 64 * 1024);
       let cwd: string | undefined;
       if (meta?.kind === 'ok') {
         try {
@@ -312,7 +314,7 @@ export class ContextStore {
     const dir = path.join(this.workspacesDir, key);
     let names: string[];
     try {
-      names = await fsp.readdir(dir);
+      names = fs.readdirSync(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         return [];
@@ -320,20 +322,18 @@ export class ContextStore {
       throw fsError('list', dir, err);
     }
     const out: ThreadEntry[] = [];
-    // The reads themselves are synchronous (see readFileBounded); a pause every READ_BATCH files
-    // keeps a large group from holding the event loop for long.
+    // The listing and reads are synchronous (see pacer.ts); the pacer keeps a large group from
+    // holding the event loop for long.
     const files = names.filter((name) => THREAD_FILE.test(name) && (!wanted || wanted(name.slice(0, -'.json'.length))));
-    for (const [i, name] of files.entries()) {
-      if (i > 0 && i % READ_BATCH === 0) {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+    for (const name of files) {
+      await this.pacer.turn();
       const file = path.join(dir, name);
       const context = await this.readFile(file);
       if (context) {
         out.push({ key, file, context });
       }
     }
-    return out.sort((a, b) => b.context.updatedAt.localeCompare(a.context.updatedAt) || a.file.localeCompare(b.file));
+    return out.sort((a, b) => compareCodeUnits(b.context.updatedAt, a.context.updatedAt) || compareCodeUnits(a.file, b.file));
   }
 
   /** Threads whose cwd is one of `folders` or lies inside one: what a VS Code window shows. */
@@ -423,7 +423,7 @@ export class ContextStore {
     this.ensureDir(this.workspacesDir);
     this.ensureDir(dir);
     const meta = path.join(dir, 'workspace.json');
-    const existing = await readFileBounded(meta, 64 * 1024);
+    const existing = readFileBounded(meta, 64 * 1024);
     if (existing.kind !== 'ok') {
       await writeFileAtomic(meta, JSON.stringify({ schemaVersion: SCHEMA_VERSION, key, cwd: normalized }, null, 2) + '\n');
     }
@@ -447,7 +447,7 @@ export class ContextStore {
 
   /** Current contents for an update; a corrupt file is moved aside and the update starts afresh. */
   private async readForUpdate(file: string): Promise<ThreadContext | undefined> {
-    const result = await readFileBounded(file, MAX_FILE_BYTES);
+    const result = readFileBounded(file, MAX_FILE_BYTES);
     if (result.kind === 'missing') {
       return undefined;
     }
@@ -480,6 +480,15 @@ export class ContextStore {
         // a logger must never break the store
       }
     }
+  }
+}
+
+/** A directory, not a symlink to one. */
+function isRealDir(dir: string): boolean {
+  try {
+    return fs.lstatSync(dir).isDirectory();
+  } catch {
+    return false;
   }
 }
 

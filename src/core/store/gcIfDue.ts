@@ -5,7 +5,7 @@
 // file under its lock).
 import * as path from 'node:path';
 import type { ContextStore } from './contextStore';
-import { readFileBounded, writeFileAtomic } from './secureFs';
+import { readFileBoundedOrUndefined, writeFileAtomic } from './secureFs';
 
 export interface GcIfDueOptions {
   /** Remove threads that are over and unchanged for this many days (and logs as old). Default 7. */
@@ -22,7 +22,7 @@ export async function gcIfDue(store: ContextStore, options: GcIfDueOptions = {})
   const now = options.now ?? Date.now();
   const minIntervalMs = options.minIntervalMs ?? 3_600_000;
   const stateFile = path.join(store.root, GC_STATE_FILE);
-  const state = await readFileBounded(stateFile, 4096).catch(() => undefined);
+  const state = readFileBoundedOrUndefined(stateFile, 4096);
   if (state === undefined) {
     return undefined; // the store is not readable: nothing to clean here
   }

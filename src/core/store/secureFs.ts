@@ -90,14 +90,12 @@ export type ReadResult = { kind: 'ok'; text: string } | { kind: 'missing' } | { 
  * Reads a regular file of at most `maxBytes` without following a symlink. A symlink, a directory
  * or an oversized file counts as bad input (the caller moves it aside) rather than an I/O error.
  *
- * The system calls are synchronous on purpose. A context file is small (a few KB, never more than
- * 4 MB): its open, stat, read and close take tens of microseconds, while awaiting each of them
- * costs an event-loop turn. In an extension host that is starting, each turn waits behind every
- * other extension, and reading 200 files took 70–400 ms that way (bench/README.md, "Extension
- * activation"). The shim blocks its relay for as long as the read itself. O_NONBLOCK keeps a
- * FIFO planted in the store from blocking the open; fstat then refuses it.
+ * Synchronous on purpose (see pacer.ts): a context file is small (a few KB, never more than
+ * 4 MB), and its open, stat, read and close take tens of microseconds. The shim blocks its relay
+ * for as long as the read itself. O_NONBLOCK keeps a FIFO planted in the store from blocking the
+ * open; fstat then refuses it. Throws on an I/O error.
  */
-export async function readFileBounded(file: string, maxBytes: number): Promise<ReadResult> {
+export function readFileBounded(file: string, maxBytes: number): ReadResult {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
@@ -134,6 +132,15 @@ export async function readFileBounded(file: string, maxBytes: number): Promise<R
     return { kind: 'ok', text: buf.subarray(0, off).toString('utf8') };
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** readFileBounded, with an I/O error (unreadable folder, EIO) as undefined. */
+export function readFileBoundedOrUndefined(file: string, maxBytes: number): ReadResult | undefined {
+  try {
+    return readFileBounded(file, maxBytes);
+  } catch {
+    return undefined;
   }
 }
 
