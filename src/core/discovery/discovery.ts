@@ -12,7 +12,7 @@ import { SessionMeta, compact, threadIdOf } from './sessionMeta';
 import { CodexStateDb, StateDbThread } from './stateDb';
 import { shortenTitle } from './title';
 import { CodexThread, DiscoveryLogger, Disposable, ThreadChangeEvent, ThreadChangeType, silentLogger } from './types';
-import { forEachLimit } from '../forEachLimit';
+import { Pacer } from '../pacer';
 
 export interface CodexThreadDiscoveryOptions {
   /** Codex home folder. Default: `resolveCodexHome()` (CODEX_HOME, else ~/.codex). */
@@ -49,7 +49,6 @@ export interface ListOptions {
 const DAY_MS = 86_400_000;
 /** First Codex version measured to write thread-writer-locks (0.125.0 writes none). */
 const LOCK_FILES_SINCE: readonly number[] = [0, 169, 0];
-const CONCURRENCY = 16;
 const MAX_DB_RECENT = 5000;
 const HEAD_CACHE_LIMIT = 20_000;
 
@@ -70,8 +69,9 @@ interface Entry {
 
 /** Per-scan memo of folder listings (a burst of lock files shares one listing per day folder). */
 class ScanContext {
-  readonly listings = new Map<string, Promise<Map<string, string>>>();
-  realHome: Promise<string | undefined> | undefined;
+  readonly listings = new Map<string, Map<string, string>>();
+  /** Null: not resolved yet in this scan. */
+  realHome: string | undefined | null = null;
 }
 
 /**
@@ -82,7 +82,7 @@ class ScanContext {
  * `sessions/YYYY/MM/DD` (metadata from the first line, the title from the first user message;
  * found from the UUIDv7 date, never by walking history), and the state database when present.
  * `watch()` adds change events from fs.watch on a handful of folders, with a periodic rescan of
- * the same folders as a safety net.
+ * the same folders as a safety net. File access is synchronous, paced by a Pacer (see pacer.ts).
  */
 export class CodexThreadDiscovery {
   readonly codexHome: string;
@@ -96,6 +96,7 @@ export class CodexThreadDiscovery {
   private readonly detectStaleLocks: boolean;
   private readonly db: CodexStateDb | undefined;
   private readonly headCache: HeadCache;
+  private readonly pacer = new Pacer();
   private readonly listeners: ((e: ThreadChangeEvent) => void)[] = [];
   private readonly warnedOutside = new Set<string>();
 
@@ -129,10 +130,8 @@ export class CodexThreadDiscovery {
     const now = this.now();
     const since = now - (options.sinceDays ?? 7) * DAY_MS;
     const ctx = new ScanContext();
-    const [locks, ...listings] = await Promise.all([
-      this.readLocks(now),
-      ...dayDirsBetween(this.codexHome, since, now).map((dir) => this.listDayDir(dir, ctx)),
-    ]);
+    const locks = this.readLocks(now);
+    const listings = dayDirsBetween(this.codexHome, since, now).map((dir) => this.listDayDir(dir, ctx));
     const found = new Map<string, string | undefined>();
     for (const listing of listings) {
       for (const [id, file] of listing) {
@@ -172,12 +171,10 @@ export class CodexThreadDiscovery {
       e.db = dbRows.get(id);
       return e;
     });
-    await forEachLimit(entries, CONCURRENCY, async (e) => {
-      if (!e.rolloutPath) {
-        e.rolloutPath = await this.locateRollout(e.id, ctx, e.db);
-      }
+    for (const e of entries) {
+      e.rolloutPath ??= this.locateRollout(e.id, ctx, e.db);
       await this.updateRollout(e);
-    });
+    }
     const out: CodexThread[] = [];
     for (const e of entries) {
       e.live = this.isLive(e, locks.dirExists, now);
@@ -195,11 +192,11 @@ export class CodexThreadDiscovery {
     if (!id) {
       return undefined;
     }
-    const locks = await this.readLocks(this.now());
+    const locks = this.readLocks(this.now());
     const e = newEntry(id);
     e.lock = locks.ids.has(id);
     e.db = this.db?.read((q) => q.thread(id));
-    e.rolloutPath = await this.locateRollout(id, new ScanContext(), e.db);
+    e.rolloutPath = this.locateRollout(id, new ScanContext(), e.db);
     if (!e.lock && !e.rolloutPath && !e.db) {
       return undefined;
     }
@@ -311,10 +308,8 @@ export class CodexThreadDiscovery {
     this.watchSet.reconcile(this.watchTargets(dayDirs, liveDirs));
 
     const ctx = new ScanContext();
-    const [locks, ...listings] = await Promise.all([
-      this.readLocks(now),
-      ...scanDirs.map((d) => this.listDayDir(d, ctx)),
-    ]);
+    const locks = this.readLocks(now);
+    const listings = scanDirs.map((d) => this.listDayDir(d, ctx));
     const touched = new Map<string, Entry>();
     const isNew = new Set<string>();
     const take = (id: string): Entry => {
@@ -355,12 +350,12 @@ export class CodexThreadDiscovery {
         e.lockSeen = true;
       }
     }
-    await forEachLimit([...touched.values()], CONCURRENCY, async (e) => {
+    for (const e of touched.values()) {
       if (!e.rolloutPath && (e.lock || isNew.has(e.id))) {
-        e.rolloutPath = await this.locateRollout(e.id, ctx, undefined);
+        e.rolloutPath = this.locateRollout(e.id, ctx, undefined);
       }
       await this.updateRollout(e);
-    });
+    }
 
     // The state database only for threads whose metadata just appeared and still lack a title
     // or parent: titles usually come from the rollout already.
@@ -375,7 +370,7 @@ export class CodexThreadDiscovery {
       });
       for (const e of needDb) {
         if (!e.rolloutPath && e.db?.rolloutPath) {
-          e.rolloutPath = await this.validRolloutPath(e.id, e.db.rolloutPath, ctx);
+          e.rolloutPath = this.validRolloutPath(e.id, e.db.rolloutPath, ctx);
           await this.updateRollout(e);
         }
       }
@@ -420,7 +415,7 @@ export class CodexThreadDiscovery {
     }
   }
 
-  private readLocks(now: number): Promise<LiveLocks> {
+  private readLocks(now: number): LiveLocks {
     return readLiveLocks(this.codexHome, this.logger, { detectStale: this.detectStaleLocks, now });
   }
 
@@ -485,8 +480,7 @@ export class CodexThreadDiscovery {
     }
     let st: fs.Stats;
     try {
-      // Synchronous: one stat takes microseconds, an awaited one an event-loop turn, which in a
-      // starting extension host waits behind every other extension (see secureFs.readFileBounded).
+      // Synchronous, as every file access of discovery (see pacer.ts): one stat takes microseconds.
       st = fs.lstatSync(file);
     } catch (err) {
       this.logger.debug(`discovery: rollout ${file} is gone: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
@@ -503,13 +497,13 @@ export class CodexThreadDiscovery {
     if (e.stat && e.stat.ino === st.ino && e.stat.size === st.size && e.stat.mtimeMs === st.mtimeMs && e.meta && e.firstUserMessage !== undefined) {
       return;
     }
-    await this.headCache.ready(); // read once, side by side with the first stats
     let info = this.headCache.get(file);
     const fresh = info && info.ino === st.ino && info.size === st.size && info.mtimeMs === st.mtimeMs;
     const needMeta = !info?.meta || info.ino !== st.ino;
     const needTitle = info?.firstUserMessage === undefined && (!info || info.ino !== st.ino || Math.min(st.size, this.maxScanBytes) > Math.min(info.size, this.maxScanBytes));
     if (!fresh && (needMeta || needTitle)) {
-      const head = await readRolloutHead(file, this.logger, { maxMetaBytes: this.maxMetaBytes, maxScanBytes: this.maxScanBytes, wantTitle: needTitle });
+      await this.pacer.turn(); // the read is synchronous (see rolloutHead.ts)
+      const head = readRolloutHead(file, this.logger, { maxMetaBytes: this.maxMetaBytes, maxScanBytes: this.maxScanBytes, wantTitle: needTitle });
       if (head) {
         const keep = info && info.ino === head.ino ? info : undefined;
         info = compact({
@@ -538,9 +532,9 @@ export class CodexThreadDiscovery {
   }
 
   /** The rollout of a thread: from its UUIDv7 date folders, else a validated path from the state database. */
-  private async locateRollout(id: string, ctx: ScanContext, db: StateDbThread | undefined): Promise<string | undefined> {
+  private locateRollout(id: string, ctx: ScanContext, db: StateDbThread | undefined): string | undefined {
     for (const dir of rolloutDayDirs(this.codexHome, id)) {
-      const file = (await this.listDayDir(dir, ctx)).get(id);
+      const file = this.listDayDir(dir, ctx).get(id);
       if (file) {
         return file;
       }
@@ -549,14 +543,14 @@ export class CodexThreadDiscovery {
   }
 
   /** A rollout path from the state database, only if it is this thread's rollout inside the Codex home. */
-  private async validRolloutPath(id: string, file: string, ctx: ScanContext): Promise<string | undefined> {
+  private validRolloutPath(id: string, file: string, ctx: ScanContext): string | undefined {
     if (!path.isAbsolute(file) || parseRolloutFileName(path.basename(file))?.threadId !== id) {
       return undefined;
     }
-    const home = await this.realHome(ctx);
+    const home = this.realHome(ctx);
     try {
-      const real = await fs.promises.realpath(path.dirname(file));
-      const st = await fs.promises.lstat(file);
+      const real = fs.realpathSync.native(path.dirname(file));
+      const st = fs.lstatSync(file);
       if (home && isInside(home, real) && st.isFile()) {
         return file;
       }
@@ -567,20 +561,20 @@ export class CodexThreadDiscovery {
   }
 
   /** Rollouts of one day folder (id → path). Missing folders, symlinks and other names are skipped. */
-  private listDayDir(dir: string, ctx: ScanContext): Promise<Map<string, string>> {
-    let p = ctx.listings.get(dir);
-    if (!p) {
-      p = this.readDayDir(dir, ctx);
-      ctx.listings.set(dir, p);
+  private listDayDir(dir: string, ctx: ScanContext): Map<string, string> {
+    let listing = ctx.listings.get(dir);
+    if (!listing) {
+      listing = this.readDayDir(dir, ctx);
+      ctx.listings.set(dir, listing);
     }
-    return p;
+    return listing;
   }
 
-  private async readDayDir(dir: string, ctx: ScanContext): Promise<Map<string, string>> {
+  private readDayDir(dir: string, ctx: ScanContext): Map<string, string> {
     const out = new Map<string, string>();
     let entries: fs.Dirent[];
     try {
-      entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') {
@@ -588,10 +582,10 @@ export class CodexThreadDiscovery {
       }
       return out;
     }
-    const home = await this.realHome(ctx);
+    const home = this.realHome(ctx);
     let real: string | undefined;
     try {
-      real = await fs.promises.realpath(dir);
+      real = fs.realpathSync.native(dir);
     } catch {
       return out;
     }
@@ -617,8 +611,14 @@ export class CodexThreadDiscovery {
     return out;
   }
 
-  private realHome(ctx: ScanContext): Promise<string | undefined> {
-    ctx.realHome ??= fs.promises.realpath(this.codexHome).catch(() => undefined);
+  private realHome(ctx: ScanContext): string | undefined {
+    if (ctx.realHome === null) {
+      try {
+        ctx.realHome = fs.realpathSync.native(this.codexHome);
+      } catch {
+        ctx.realHome = undefined;
+      }
+    }
     return ctx.realHome;
   }
 

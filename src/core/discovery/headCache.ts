@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as fsp from 'node:fs/promises';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensurePrivateDir, readFileBounded, writeFileAtomic } from '../store/secureFs';
 import { checkedSessionMeta, compact, isObject, type SessionMeta } from './sessionMeta';
@@ -40,27 +40,15 @@ export interface HeadCacheOptions {
 export class HeadCache {
   private readonly heads = new Map<string, HeadInfo>();
   private saved = new Map<string, HeadInfo>();
-  private loading: Promise<void> | undefined;
+  private loaded = false;
   private dirty = false;
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: HeadCacheOptions) {}
 
-  /** Reads the file the first time (nothing without a file). */
-  ready(): Promise<void> {
-    const file = this.o.file;
-    if (!file) {
-      return Promise.resolve();
-    }
-    this.loading ??= loadHeadCache(file, this.o.codexHome, this.o.logger).then((heads) => {
-      this.saved = heads;
-      this.o.logger.debug(`discovery: ${heads.size} rollout heads from ${file}`);
-    });
-    return this.loading;
-  }
-
   get(rollout: string): HeadInfo | undefined {
+    this.load();
     const known = this.heads.get(rollout);
     if (known) {
       return known;
@@ -85,6 +73,17 @@ export class HeadCache {
     if (!before || before.ino !== info.ino || before.meta !== info.meta || before.firstUserMessage !== info.firstUserMessage) {
       this.scheduleSave();
     }
+  }
+
+  /** Reads the file the first time it is needed (nothing without a file). */
+  private load(): void {
+    const file = this.o.file;
+    if (this.loaded || !file) {
+      return;
+    }
+    this.loaded = true;
+    this.saved = loadHeadCache(file, this.o.codexHome, this.o.logger);
+    this.o.logger.debug(`discovery: ${this.saved.size} rollout heads from ${file}`);
   }
 
   /** Writes pending changes now and stops the timer. */
@@ -130,16 +129,16 @@ export function headCacheFileIn(dir: string, codexHome: string): string {
 const VERSION = 1;
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
-/** The cached heads in `file` for `codexHome`; empty when there is no usable file. */
-export async function loadHeadCache(file: string, codexHome: string, logger: DiscoveryLogger): Promise<Map<string, HeadInfo>> {
+/** The cached heads in `file` for `codexHome`; empty when there is no usable file. Synchronous (see pacer.ts). */
+export function loadHeadCache(file: string, codexHome: string, logger: DiscoveryLogger): Map<string, HeadInfo> {
   const heads = new Map<string, HeadInfo>();
   let text: string;
   try {
-    if ((await fsp.lstat(path.dirname(file)).catch(() => undefined))?.isSymbolicLink()) {
+    if (isSymlink(path.dirname(file))) {
       logger.debug(`discovery: ignoring the head cache ${file}: its folder is a symlink (the cache never makes one)`);
       return heads;
     }
-    const read = await readFileBounded(file, MAX_FILE_BYTES);
+    const read = readFileBounded(file, MAX_FILE_BYTES);
     if (read.kind === 'missing') {
       return heads;
     }
@@ -195,6 +194,14 @@ function checkedHeadInfo(v: unknown): HeadInfo | undefined {
     return undefined;
   }
   return compact({ ino: v.ino, size: v.size, mtimeMs: v.mtimeMs, meta, firstUserMessage: v.firstUserMessage });
+}
+
+function isSymlink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 function isFiniteNumber(v: unknown): v is number {

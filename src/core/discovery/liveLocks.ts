@@ -35,11 +35,12 @@ export interface LiveLockOptions {
 
 const PROC_LOCKS_MAX_BYTES = 4 * 1024 * 1024;
 
-export async function readLiveLocks(codexHome: string, logger: DiscoveryLogger, options: LiveLockOptions = {}): Promise<LiveLocks> {
+/** Synchronous: a listing and a stat per lock take microseconds; see rolloutHead.ts for why that matters. */
+export function readLiveLocks(codexHome: string, logger: DiscoveryLogger, options: LiveLockOptions = {}): LiveLocks {
   const dir = path.join(codexHome, LOCKS_DIR);
   let entries: fs.Dirent[];
   try {
-    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') {
@@ -64,20 +65,20 @@ export async function readLiveLocks(codexHome: string, logger: DiscoveryLogger, 
   }
   const stale = new Set<string>();
   if (ids.size > 0 && (options.detectStale ?? true) && (options.procLocksPath || process.platform === 'linux')) {
-    const held = await heldInodes(options.procLocksPath ?? '/proc/locks');
+    const held = heldInodes(options.procLocksPath ?? '/proc/locks');
     const now = options.now ?? Date.now();
     const grace = options.staleGraceMs ?? 10_000;
     if (held) {
-      await Promise.all([...ids].map(async (id) => {
+      for (const id of ids) {
         try {
-          const st = await fs.promises.lstat(path.join(dir, `${id}.lock`));
+          const st = fs.lstatSync(path.join(dir, `${id}.lock`));
           if (!held.has(st.ino) && now - st.mtimeMs > grace) {
             stale.add(id);
           }
         } catch {
           stale.add(id); // deleted meanwhile: the thread has unloaded
         }
-      }));
+      }
       for (const id of stale) {
         ids.delete(id);
         logger.debug(`discovery: ${path.join(dir, id + '.lock')} is held by no process: treating the thread as ended`);
@@ -92,15 +93,15 @@ export async function readLiveLocks(codexHome: string, logger: DiscoveryLogger, 
  * read. Lines look like `2: FLOCK  ADVISORY  WRITE 6785 fe:00:2146960 0 EOF` (device major:minor
  * in hex, then the inode). Matching the inode alone can only make a stale file look held.
  */
-async function heldInodes(procLocks: string): Promise<Set<number> | undefined> {
+function heldInodes(procLocks: string): Set<number> | undefined {
   let text: string;
   try {
-    const handle = await fs.promises.open(procLocks, 'r');
+    const fd = fs.openSync(procLocks, 'r');
     try {
-      const buf = Buffer.alloc(PROC_LOCKS_MAX_BYTES);
+      const buf = Buffer.allocUnsafe(PROC_LOCKS_MAX_BYTES);
       let len = 0;
       for (;;) {
-        const { bytesRead } = await handle.read(buf, len, buf.length - len, null);
+        const bytesRead = fs.readSync(fd, buf, len, buf.length - len, null);
         if (bytesRead === 0) {
           break;
         }
@@ -111,7 +112,7 @@ async function heldInodes(procLocks: string): Promise<Set<number> | undefined> {
       }
       text = buf.toString('latin1', 0, len);
     } finally {
-      await handle.close();
+      fs.closeSync(fd);
     }
   } catch {
     return undefined;

@@ -6,6 +6,8 @@ import { DiscoveryLogger } from './types';
 // Reads the start of a rollout, with bounds: the first line (session metadata) and, when asked,
 // the first user message further down. Never follows a symlink (O_NOFOLLOW), never blocks on a
 // FIFO (O_NONBLOCK, then fstat must say regular file), never reads more than `maxScanBytes`.
+// Synchronous (see pacer.ts): a head is a few small reads, tens of microseconds from the page
+// cache. Callers reading many pace themselves with a Pacer.
 
 export interface RolloutHeadOptions {
   /** Bytes of the first line that are parsed; a longer line is parsed as a prefix. Default 64 KiB. */
@@ -34,25 +36,25 @@ const USER_HINTS = [Buffer.from('user_message'), Buffer.from('"role":"user"'), B
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 
 /** Undefined (with a debug log) when the file cannot be read or is not a regular file. */
-export async function readRolloutHead(file: string, logger: DiscoveryLogger, options: RolloutHeadOptions = {}): Promise<RolloutHead | undefined> {
+export function readRolloutHead(file: string, logger: DiscoveryLogger, options: RolloutHeadOptions = {}): RolloutHead | undefined {
   const maxMeta = options.maxMetaBytes ?? CHUNK;
   const maxScan = Math.max(options.maxScanBytes ?? 512 * 1024, maxMeta);
   const wantTitle = options.wantTitle ?? true;
-  let handle: fs.promises.FileHandle;
+  let fd: number;
   try {
-    handle = await fs.promises.open(file, OPEN_FLAGS);
+    fd = fs.openSync(file, OPEN_FLAGS);
   } catch (err) {
     logger.debug(`discovery: cannot open ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     return undefined;
   }
   try {
-    const st = await handle.stat();
+    const st = fs.fstatSync(fd);
     if (!st.isFile()) {
       logger.debug(`discovery: ignoring ${file}: not a regular file`);
       return undefined;
     }
     const first = Buffer.allocUnsafe(Math.min(maxMeta, Math.max(st.size, 1)));
-    const { bytesRead } = await handle.read(first, 0, first.length, 0);
+    const bytesRead = fs.readSync(fd, first, 0, first.length, 0);
     const head = first.subarray(0, bytesRead);
     const nl = head.indexOf(NEWLINE);
     let meta: SessionMeta | undefined;
@@ -68,7 +70,7 @@ export async function readRolloutHead(file: string, logger: DiscoveryLogger, opt
     }
     let firstUserMessage: string | undefined;
     if (wantTitle && meta) {
-      firstUserMessage = await scanForUserMessage(handle, head, nl, maxScan, st.size);
+      firstUserMessage = scanForUserMessage(fd, head, nl, maxScan, st.size);
     }
     const result: RolloutHead = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
     return { ...result, ...(meta ? { meta } : {}), ...(firstUserMessage !== undefined ? { firstUserMessage } : {}) };
@@ -76,12 +78,12 @@ export async function readRolloutHead(file: string, logger: DiscoveryLogger, opt
     logger.debug(`discovery: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     return undefined;
   } finally {
-    await handle.close().catch(() => undefined);
+    fs.closeSync(fd);
   }
 }
 
 /** Looks at whole lines after the first, within `maxScan` bytes from the file start. */
-async function scanForUserMessage(handle: fs.promises.FileHandle, head: Buffer, firstNl: number, maxScan: number, size: number): Promise<string | undefined> {
+function scanForUserMessage(fd: number, head: Buffer, firstNl: number, maxScan: number, size: number): string | undefined {
   let pending: Buffer = firstNl >= 0 ? head.subarray(firstNl + 1) : Buffer.alloc(0);
   let skippingFirstLine = firstNl < 0; // the first line goes on past `head`
   let offset = head.length;
@@ -108,7 +110,7 @@ async function scanForUserMessage(handle: fs.promises.FileHandle, head: Buffer, 
       return undefined;
     }
     const chunk = Buffer.allocUnsafe(Math.min(CHUNK, budget));
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);
+    const bytesRead = fs.readSync(fd, chunk, 0, chunk.length, offset);
     if (bytesRead === 0) {
       return undefined;
     }

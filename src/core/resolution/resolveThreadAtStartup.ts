@@ -113,7 +113,7 @@ export async function resolveThreadAtStartup(req: ResolveRequest): Promise<Resol
         return { ...result, resolvedBy: 'unresolved', threadless: true };
       }
       if (files.length > 0) {
-        const candidates = await toCandidates(files, req.startedAtMs);
+        const candidates = toCandidates(files, req.startedAtMs);
         const siblings = self ? await siblingShims(req, self, files[0].codexHome) : [];
         const claimed = await claim(req, setup, candidates, siblings, 'parent-open-files', `claim-${codex.pid}`);
         if (claimed) {
@@ -125,10 +125,10 @@ export async function resolveThreadAtStartup(req: ResolveRequest): Promise<Resol
   } else {
     setup = open(req, undefined);
     const lockDir = path.join(setup.codexHome, LOCKS_DIR);
-    const ids = [...(await readLiveLocks(setup.codexHome, silentLogger)).ids];
+    const ids = [...readLiveLocks(setup.codexHome, silentLogger).ids];
     if (ids.length > 0) {
       const files = ids.map((threadId): ThreadFile => ({ threadId, kind: 'lock', codexHome: setup!.codexHome, path: path.join(lockDir, `${threadId}.lock`) }));
-      const claimed = await claim(req, setup, await toCandidates(files, req.startedAtMs), [], 'live-locks', 'claim-live-locks');
+      const claimed = await claim(req, setup, toCandidates(files, req.startedAtMs), [], 'live-locks', 'claim-live-locks');
       if (claimed) {
         return { ...setup, ...claimed };
       }
@@ -157,7 +157,7 @@ async function waitForThreadFiles(req: ResolveRequest, codex: ProcessInfo): Prom
   }
 }
 
-async function toCandidates(files: ThreadFile[], shimStartMs: number): Promise<Candidate[]> {
+function toCandidates(files: ThreadFile[], shimStartMs: number): Candidate[] {
   const byId = new Map<string, Candidate>();
   for (const f of files) {
     const c = byId.get(f.threadId) ?? { threadId: f.threadId, loadedAt: uuidV7Time(f.threadId) ?? 0 };
@@ -177,7 +177,7 @@ async function toCandidates(files: ThreadFile[], shimStartMs: number): Promise<C
   for (const f of files) {
     const c = byId.get(f.threadId)!;
     if (f.kind === 'rollout' && c.cwd === undefined && c.loadedAt >= shimStartMs - WINDOW_MS) {
-      const cwd = (await readRolloutHead(f.path, silentLogger, { wantTitle: false }).catch(() => undefined))?.meta?.cwd;
+      const cwd = readRolloutHead(f.path, silentLogger, { wantTitle: false })?.meta?.cwd;
       if (cwd) {
         c.cwd = normalizeCwd(cwd);
       }

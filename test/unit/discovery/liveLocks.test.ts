@@ -11,12 +11,12 @@ describe('discovery/liveLocks (real files)', () => {
   });
   afterEach(() => removeDir(home));
 
-  it('says when there is no lock folder (Codex without lock files, or a fresh home)', async () => {
-    assert.deepEqual(await readLiveLocks(home, recordingLogger()), { dirExists: false, ids: new Set(), stale: new Set() });
-    assert.deepEqual(await readLiveLocks(path.join(home, 'missing'), recordingLogger()), { dirExists: false, ids: new Set(), stale: new Set() });
+  it('says when there is no lock folder (Codex without lock files, or a fresh home)', () => {
+    assert.deepEqual(readLiveLocks(home, recordingLogger()), { dirExists: false, ids: new Set(), stale: new Set() });
+    assert.deepEqual(readLiveLocks(path.join(home, 'missing'), recordingLogger()), { dirExists: false, ids: new Set(), stale: new Set() });
   });
 
-  it('lists <thread id>.lock files and ignores everything else with a debug log', async () => {
+  it('lists <thread id>.lock files and ignores everything else with a debug log', () => {
     const a = uuidV7(Date.now());
     const b = uuidV7(Date.now() - 1000);
     writeLock(home, a);
@@ -29,18 +29,18 @@ describe('discovery/liveLocks (real files)', () => {
     fs.mkdirSync(path.join(dir, `${uuidV7(Date.now())}.lock`));
     fs.symlinkSync('/etc/passwd', path.join(dir, `${uuidV7(Date.now())}.lock`));
     const log = recordingLogger();
-    const locks = await readLiveLocks(home, log);
+    const locks = readLiveLocks(home, log);
     assert.equal(locks.dirExists, true);
     assert.deepEqual([...locks.ids].sort(), [a, b].sort());
     assert.equal(log.lines.filter((l) => l.startsWith('debug')).length, 5, log.lines.join('\n'));
   });
 
-  it('treats a file in place of the lock folder as no locks', async () => {
+  it('treats a file in place of the lock folder as no locks', () => {
     fs.writeFileSync(path.join(home, 'thread-writer-locks'), '');
-    assert.deepEqual(await readLiveLocks(home, recordingLogger()), { dirExists: false, ids: new Set(), stale: new Set() });
+    assert.deepEqual(readLiveLocks(home, recordingLogger()), { dirExists: false, ids: new Set(), stale: new Set() });
   });
 
-  it('does not count a lock file nobody holds (Codex was killed), after a grace period', async () => {
+  it('does not count a lock file nobody holds (Codex was killed), after a grace period', () => {
     const held = uuidV7(Date.now() - 120_000);
     const stale = uuidV7(Date.now() - 120_000);
     const fresh = uuidV7(Date.now());
@@ -51,13 +51,13 @@ describe('discovery/liveLocks (real files)', () => {
     const table = path.join(home, 'locks-table');
     fs.writeFileSync(table, `1: POSIX  ADVISORY  WRITE 99 08:01:12345 0 EOF\n2: FLOCK  ADVISORY  WRITE 6785 fe:00:${fs.statSync(heldFile).ino} 0 EOF\n`);
     const log = recordingLogger();
-    const locks = await readLiveLocks(home, log, { procLocksPath: table });
+    const locks = readLiveLocks(home, log, { procLocksPath: table });
     assert.deepEqual([...locks.ids].sort(), [held, fresh].sort());
     assert.deepEqual([...locks.stale], [stale]);
     assert.ok(log.lines.some((l) => l.includes('held by no process')));
     // Unreadable lock table, or the check turned off: every lock file counts.
-    assert.equal((await readLiveLocks(home, log, { procLocksPath: path.join(home, 'missing') })).ids.size, 3);
-    assert.equal((await readLiveLocks(home, log, { procLocksPath: table, detectStale: false })).ids.size, 3);
+    assert.equal(readLiveLocks(home, log, { procLocksPath: path.join(home, 'missing') }).ids.size, 3);
+    assert.equal(readLiveLocks(home, log, { procLocksPath: table, detectStale: false }).ids.size, 3);
   });
 
   it('sees a real flock holder in /proc/locks', async function () {
@@ -67,13 +67,13 @@ describe('discovery/liveLocks (real files)', () => {
     const id = uuidV7(Date.now() - 120_000);
     const file = writeLock(home, id);
     setMtime(file, Date.now() - 60_000);
-    assert.deepEqual([...(await readLiveLocks(home, recordingLogger())).stale], [id]);
+    assert.deepEqual([...readLiveLocks(home, recordingLogger()).stale], [id]);
     const holder = await LockHolder.start(file);
     try {
-      assert.deepEqual([...(await readLiveLocks(home, recordingLogger())).ids], [id]);
+      assert.deepEqual([...readLiveLocks(home, recordingLogger()).ids], [id]);
     } finally {
       await holder.stop();
     }
-    assert.deepEqual([...(await readLiveLocks(home, recordingLogger())).stale], [id]);
+    assert.deepEqual([...readLiveLocks(home, recordingLogger()).stale], [id]);
   });
 });
