@@ -21,6 +21,9 @@
 //    its new lock file's time counts).
 //
 // Wrong guesses remain (about 1 in 3 in a burst): the per-call check corrects them.
+
+import { compareCodeUnits } from '../compareCodeUnits';
+
 export interface Candidate {
   threadId: string;
   /** Unix ms: the later of the id's UUIDv7 time and when this process loaded it (lock file time). */
@@ -53,7 +56,7 @@ export function orderCandidates(input: PickInput): Candidate[] {
   const horizon = input.shimStartMs + SLACK_MS;
   const inWindow = pool.filter((c) => c.loadedAt <= horizon && c.loadedAt >= input.shimStartMs - WINDOW_MS);
   const rest = pool.filter((c) => !inWindow.includes(c));
-  const byLoad = (a: Candidate, b: Candidate): number => a.loadedAt - b.loadedAt || a.threadId.localeCompare(b.threadId);
+  const byLoad = (a: Candidate, b: Candidate): number => a.loadedAt - b.loadedAt || compareCodeUnits(a.threadId, b.threadId);
   const lastIfPassedOver = (list: Candidate[]): Candidate[] => [...list.filter((c) => !c.passedOver), ...list.filter((c) => c.passedOver)];
 
   const before = rest.filter((c) => c.loadedAt <= horizon).sort((a, b) => byLoad(b, a));

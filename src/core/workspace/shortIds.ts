@@ -1,6 +1,8 @@
 // Short names for thread ids. A UUIDv7 starts with its creation time in ms, so threads created in
 // the same second share a long prefix; the random tail is what tells them apart.
 
+import { compareCodeUnits } from '../compareCodeUnits';
+
 const MIN_LENGTH = 6;
 
 /**
@@ -11,7 +13,7 @@ export function shortIds(ids: Iterable<string>): Map<string, string> {
   // The tail an id needs is one longer than the longest tail it shares with any other id, and that
   // other id is a neighbour once the ids are sorted by their reversed digits.
   const reversed = [...new Set(ids)].map((id) => ({ id, hex: id.replace(/-/g, ''), rev: [...id.replace(/-/g, '')].reverse().join('') }));
-  reversed.sort((a, b) => (a.rev < b.rev ? -1 : a.rev > b.rev ? 1 : 0));
+  reversed.sort((a, b) => compareCodeUnits(a.rev, b.rev));
   const shared = (a: string, b: string): number => {
     let n = 0;
     while (n < a.length && n < b.length && a[n] === b[n]) {

@@ -10,6 +10,7 @@ import { uuidV7Time } from '../threadId';
 import { bindingStatus, describeState, type BindingState, type IsAlive } from './bindingState';
 import { relativeTime } from './relativeTime';
 import { shortIds } from './shortIds';
+import { compareCodeUnits } from '../compareCodeUnits';
 
 export interface WorkspaceFolderRef {
   /** Absolute path of the folder. */
@@ -256,7 +257,7 @@ function threadView(
     contextFile: ctx?.file,
     parentId: t?.parentThreadId,
     forkedFromId: t?.forkedFromId,
-    bindings: bindings.sort((a, b) => a.server.localeCompare(b.server) || a.record.startedAt.localeCompare(b.record.startedAt)),
+    bindings: bindings.sort((a, b) => a.server.localeCompare(b.server) || compareCodeUnits(a.record.startedAt, b.record.startedAt)),
     children: [],
   };
 }
@@ -321,5 +322,5 @@ function byLiveThenRecent(a: ThreadView, b: ThreadView): number {
   }
   const ta = a.live ? (a.startedAt ?? 0) : (a.endedAt ?? a.lastActivityAt ?? a.startedAt ?? 0);
   const tb = b.live ? (b.startedAt ?? 0) : (b.endedAt ?? b.lastActivityAt ?? b.startedAt ?? 0);
-  return tb - ta || a.id.localeCompare(b.id);
+  return tb - ta || compareCodeUnits(a.id, b.id);
 }
