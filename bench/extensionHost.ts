@@ -5,7 +5,7 @@
 // test/integration/bench/extensionHostEntry.ts takes the figures through the extension's test API and writes
 // them to a JSON file. Not a test: nothing here asserts a timing.
 // Usage: node out/bench/extensionHost.js [--runs N] [--repeats N] [--no-context-writes] [--profile DIR] [--write]
-//   --profile DIR: CPU profiles of the extension host from activate() to idle (open them in Chrome DevTools)
+//   --profile DIR: CPU profiles of the extension host from activate() (or the wait for VS Code to call it) to idle (open them in Chrome DevTools)
 //   --no-context-writes: codexThreadContext.writeThreadContext off (the views only), to see that cost apart
 //   (npm run bench:extension-host builds first and writes bench/README.md)
 import * as fs from 'node:fs';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const repeats = option('--repeats', 5);
   const write = process.argv.includes('--write');
   const noContextWrites = process.argv.includes('--no-context-writes');
-  // --profile DIR: a CPU profile of the extension host from activate() to idle, per run with threads.
+  // --profile DIR: a CPU profile of the extension host to idle, per run with threads.
   const profileAt = process.argv.indexOf('--profile');
   const profileDir = profileAt >= 0 ? path.resolve(process.argv[profileAt + 1]) : undefined;
   const repo = path.join(__dirname, '..', '..');
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
             repeats: full && !waitForVsCode && !earlierSession ? repeats : 0,
             out,
             waitForVsCode,
-            ...(profileDir && full && !waitForVsCode ? { profile: path.join(profileDir, `activation-${r}.cpuprofile`) } : {}),
+            ...(profileDir && full ? { profile: path.join(profileDir, `activation-${r}.cpuprofile`) } : {}),
           };
           fs.writeFileSync(fixtureFile, JSON.stringify(fixture));
         },
