@@ -12,7 +12,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { markdownTable, median, replaceSection } from './stats';
+import { markdownTable, median, writeBenchSection } from './stats';
 
 const DAY = 86_400_000;
 const DISCOVERY = path.join(__dirname, '..', 'src', 'core', 'discovery', 'discovery.js');
@@ -388,10 +388,7 @@ ${evTable}
 Codex home: ${gen.files.toLocaleString('en')} rollouts over two years (${fmt(gen.bytes / 2 ** 30, 2)} GB; first lines of 10–30 KB), ${gen.liveLocks} live lock files (each held with flock, as Codex does)${gen.withDb ? `, a \`state_5.sqlite\` with ${gen.files.toLocaleString('en')} threads` : ''}; the list returns ${threads} threads (${live} live). Each list run is a new Node process (the clock starts after the discovery module is loaded, whose load time is shown apart; RSS peak from \`maxRSS\` minus RSS before the call). Without "page cache dropped" the OS file cache is warm (the files were just written); with it, \`/proc/sys/vm/drop_caches\` was written before each run. Change events: one process watching, with the 40 ms debounce, ${ev.startedMs.length} rounds; the latency is from the file-system change to the event. Medians of ${args.runs} runs; measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, \`node out/bench/discovery.js${args.dropCaches ? ' --drop-caches' : ''} --write\`.`;
     console.log(body);
     if (args.write) {
-      const readme = path.join(__dirname, '..', '..', 'bench', 'README.md');
-      const current = fs.existsSync(readme) ? fs.readFileSync(readme, 'utf8') : '# Benchmarks\n';
-      fs.writeFileSync(readme, replaceSection(current, 'Thread discovery', body));
-      console.error(`wrote ${readme}`);
+      writeBenchSection('Thread discovery', body);
     }
   } finally {
     if (!args.keep) {

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { runSuite } from '../test/integration/runCodeServer';
 import { BENCH_FIXTURE_ENV, type BenchFixture, type BenchResult } from './extensionHostResult';
 import { BINDINGS, THREADS, writeThreads } from './extensionFixture';
-import { markdownTable, median, replaceSection } from './stats';
+import { markdownTable, median, writeBenchSection } from './stats';
 import { CodexThreadDiscovery } from '../src/core/discovery/discovery';
 import { headCacheFileIn } from '../src/core/discovery/headCache';
 
@@ -148,8 +148,7 @@ What "rendered" means: \`render()\` of the test API answers \`getChildren\` and 
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version} (runner; the extension host is code-server's), load average (\`uptime\`, 1 min) ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the runs: the machine is shared, so compare rows with the baseline of the same host. \`npm run bench:extension-host\`.`;
   console.log(text);
   if (write) {
-    const readme = path.join(repo, 'bench', 'README.md');
-    fs.writeFileSync(readme, replaceSection(fs.readFileSync(readme, 'utf8'), 'Extension activation (real VS Code)', text));
+    writeBenchSection('Extension activation (real VS Code)', text);
   }
 }
 

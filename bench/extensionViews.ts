@@ -17,7 +17,7 @@ import { WorkspaceThreads } from '../src/core/workspace/workspaceThreads';
 import { serverRoots } from '../src/ui/servers/serverNodes';
 import { threadRoots } from '../src/ui/threads/threadNodes';
 import { BINDINGS, lockFile, recordCall, rollout, THREADS, uuidV7, writeThreads } from './extensionFixture';
-import { markdownTable, median, replaceSection } from './stats';
+import { markdownTable, median, writeBenchSection } from './stats';
 
 async function setup(root: string): Promise<{ home: string; folder: string; store: ContextStore; ids: string[] }> {
   const home = path.join(root, 'codex-home');
@@ -141,8 +141,7 @@ async function main(): Promise<void> {
     const text = `${table}\n\n${THREADS} threads (half live) × ${BINDINGS} bindings in one workspace folder; rollouts with 20 KB first lines. Plain Node, the extension's own modules (WorkspaceThreads, the Threads and MCP Servers row builders); VS Code's rendering is not included. Event delays include the store watcher's and discovery's debounce (30–40 ms) and the views' 40 ms batching. Medians of ${runs} runs; measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (load average ${os.loadavg()[0].toFixed(1)} from other sessions: compare rows with the baseline of the same run) (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, \`npm run bench:extension\`.`;
     console.log(text);
     if (write) {
-      const readme = path.join(__dirname, '..', '..', 'bench', 'README.md');
-      fs.writeFileSync(readme, replaceSection(fs.readFileSync(readme, 'utf8'), 'Extension views', text));
+      writeBenchSection('Extension views', text);
     }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

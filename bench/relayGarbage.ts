@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NODE_RELAY, type Launch } from './relayBench';
 import { MB, SERVER, THREAD, downRun, startRun, upRun } from './relayWorkloads';
-import { markdownTable, median, replaceSection } from './stats';
+import { markdownTable, median, writeBenchSection } from './stats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MESSAGES = 256;
@@ -74,8 +74,7 @@ async function main(): Promise<void> {
 Medians of ${runs} runs, the three alternating, on the workloads of the shim relay benchmark above (bench/relayWorkloads.ts); peak RSS is VmHWM. The bare relay is \`stdin.pipe(child.stdin)\`, \`child.stdout.pipe(stdout)\`; its twin forces \`gc()\` after every 8 MB it reads (\`--expose-gc\` on its own command line, an experiment: the shim forces no collection). What the forced collections take away was never data in flight: Node reads a pipe into fresh 64 KB buffers, and V8 frees them only at a collection, which it starts on its own only after tens of MB of such outside-the-heap memory have piled up. The flood adds about the same to the bare relay and to the shim; the shim's own process is bigger at rest (its modules: store, resolver, TOML parser). So no relay that uses Node's stream reads stays under about 80 MB at this rate without forcing collections, and the shim's issue-9 bound of 70 MB for these workloads sits below that floor. Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, load average (1 min) ${load.map((l) => l.toFixed(1)).join(' → ')}; \`npm run bench:relay-memory\`.`;
   console.log(text);
   if (argv.includes('--write')) {
-    const readme = path.join(ROOT, 'bench', 'README.md');
-    fs.writeFileSync(readme, replaceSection(fs.readFileSync(readme, 'utf8'), 'Relay memory: where the peak goes', text));
+    writeBenchSection('Relay memory: where the peak goes', text);
   }
 }
 

@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MODE_TITLES, NODE_RELAY, buildNativeRelay, parseRelayBenchArgs, type Launch, type Mode } from './relayBench';
 import { KB, MB, SERVER, THREAD, downRun, roundTripRun, startRun, upRun } from './relayWorkloads';
-import { markdownTable, median, replaceSection } from './stats';
+import { markdownTable, median, writeBenchSection } from './stats';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -144,9 +144,7 @@ async function main(): Promise<void> {
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, \`node out/bench/shim.js --native --write\`.`;
   console.log(`${table}\n\n${note}`);
   if (args.write) {
-    const readme = path.join(ROOT, 'bench', 'README.md');
-    const text = fs.existsSync(readme) ? fs.readFileSync(readme, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(readme, replaceSection(text, 'Shim relay', `${table}\n\n${note}`));
+    writeBenchSection('Shim relay', `${table}\n\n${note}`);
   }
 }
 

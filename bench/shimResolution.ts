@@ -16,7 +16,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { markdownTable, median, replaceSection } from './stats';
+import { markdownTable, median, writeBenchSection } from './stats';
 
 const REPO = path.join(__dirname, '..', '..');
 const SHIM = path.join(REPO, 'dist', 'shim.js');
@@ -236,9 +236,7 @@ async function main(): Promise<void> {
     `Node ${process.version}, \`node out/bench/shimResolution.js --write\`.`;
   console.log(`## ${HEADING}\n\n${text}`);
   if (write) {
-    const readme = path.join(REPO, 'bench', 'README.md');
-    fs.writeFileSync(readme, replaceSection(fs.readFileSync(readme, 'utf8'), HEADING, text));
-    process.stderr.write(`wrote ${readme}\n`);
+    writeBenchSection(HEADING, text);
   }
 }
 

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { startAppServer } from '../test/support/codexCli';
 import { createCodexFixture } from '../test/support/codexFixture';
 import { probeServerArgv, probeServerConfig, recordsOf } from '../test/support/probeRecords';
-import { markdownTable, replaceSection } from './stats';
+import { markdownTable, writeBenchSection } from './stats';
 
 const REPO = path.join(__dirname, '..', '..');
 const HEADING = 'Shim start-up guesses in bursts (real Codex)';
@@ -152,8 +152,7 @@ async function main(): Promise<void> {
   const body = `${table}\n\n${note}\n`;
   process.stdout.write(`${body}\n`);
   if (args.write) {
-    const readme = path.join(REPO, 'bench', 'README.md');
-    fs.writeFileSync(readme, replaceSection(fs.readFileSync(readme, 'utf8'), HEADING, body));
+    writeBenchSection(HEADING, body);
   }
 }
 

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { MODE_TITLES, NODE_RELAY, buildNativeRelay, launchCommand, parseRelayBenchArgs, peakRss, type Launch, type Mode } from './relayBench';
-import { markdownTable, median, replaceSection } from './stats';
+import { markdownTable, median, writeBenchSection } from './stats';
 
 // The SDK's stdio transports add a 'drain' listener per message sent while the pipe is full;
 // with many calls in flight that is more than Node's default warning threshold.
@@ -168,9 +168,7 @@ async function main(): Promise<void> {
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, \`node out/bench/shimSdk.js --write\`.`;
   console.log(`${table}\n\n${note}`);
   if (args.write) {
-    const readme = path.join(ROOT, 'bench', 'README.md');
-    const text = fs.existsSync(readme) ? fs.readFileSync(readme, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(readme, replaceSection(text, 'Shim relay with SDK endpoints', `${table}\n\n${note}`));
+    writeBenchSection('Shim relay with SDK endpoints', `${table}\n\n${note}`);
   }
 }
 

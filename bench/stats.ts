@@ -1,4 +1,7 @@
-// Shared helpers for the benchmarks: medians and percentiles, and markdown tables.
+// Shared helpers for the benchmarks: medians and percentiles, markdown tables, and writing a
+// bench's section of bench/README.md.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) {
@@ -25,4 +28,13 @@ export function replaceSection(markdown: string, heading: string, body: string):
   }
   const next = markdown.indexOf('\n## ', start + 3);
   return markdown.slice(0, start) + section + (next < 0 ? '' : markdown.slice(next));
+}
+
+/** bench/README.md of this checkout (this module runs from out/bench). */
+export const BENCH_README = path.join(__dirname, '..', '..', 'bench', 'README.md');
+
+/** Writes `body` as the `## <heading>` section of bench/README.md (or `file`). */
+export function writeBenchSection(heading: string, body: string, file = BENCH_README): void {
+  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  fs.writeFileSync(file, replaceSection(current, heading, body));
 }

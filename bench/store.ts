@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { markdownTable, median, percentile, replaceSection } from './stats';
+import { markdownTable, median, percentile, writeBenchSection } from './stats';
 
 const WORKER = path.join(__dirname, 'storeWorker.js');
 const UPDATES_PER_WRITER = 60;
@@ -81,9 +81,7 @@ async function main(): Promise<void> {
   const text = `${table}\n\n${UPDATES_PER_WRITER} read-modify-write updates per writer process (each takes the lock, reads, adds to a binding, writes a temp file, fsyncs, renames); medians of ${runs} runs; measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, \`npm run bench:store\`.`;
   console.log(text);
   if (process.argv.includes('--write')) {
-    const readme = path.join(__dirname, '../../bench/README.md');
-    const current = fs.existsSync(readme) ? fs.readFileSync(readme, 'utf8') : '# Benchmarks\n';
-    fs.writeFileSync(readme, replaceSection(current, 'Context store', text));
+    writeBenchSection('Context store', text);
   }
 }
 

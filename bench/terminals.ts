@@ -23,7 +23,7 @@ import { killStrayProcesses } from '../test/integration/codeServer/strays';
 import { BROWSER_PACKAGES, ensureSystemPackages } from '../test/integration/codeServer/systemPackages';
 import { SUITE_LINE_PREFIX_ENV, suiteUrl } from '../test/integration/runCodeServer';
 import { BENCH_OUT_ENV, BENCH_RUNS_ENV, BENCH_SCENARIOS_ENV, SCREENSHOT_REQUEST_ENV, type BenchResults, type Scenario, type TerminalResult } from '../test/integration/bench/terminalBenchResults';
-import { markdownTable, median, percentile, replaceSection } from './stats';
+import { markdownTable, median, percentile, writeBenchSection } from './stats';
 
 const LINE_PREFIX = '[codex-tc-bench] ';
 
@@ -190,8 +190,7 @@ async function main(): Promise<number> {
   const text = report(JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as BenchResults);
   process.stdout.write(`${text}\n`);
   if (o.write) {
-    const readme = path.join(repoRoot(), 'bench', 'README.md');
-    fs.writeFileSync(readme, replaceSection(fs.readFileSync(readme, 'utf8'), 'Terminal associations', text));
+    writeBenchSection('Terminal associations', text);
   }
   return 0;
 }
