@@ -10,7 +10,8 @@
 //   the directory goes (release, stale take-over), so nothing is left beside the file.
 // - Two waiters can both judge the same dead lock stale and both "take it over" (a known gap in
 //   mkdir-based locks). A holder checks that the lock directory still holds its own token right
-//   before it commits, so of two such holders only one writes and the other retries.
+//   before it commits, so of two such holders only one writes and the other retries. A waiter
+//   whose fresh directory the other removed before proper-lockfile stamped it waits and retries.
 // - Codex SIGKILLs an MCP server's process (the shim) tens of milliseconds after SIGTERM, so a
 //   shim can die holding a lock. A lock whose own token names a dead process on this host is
 //   taken over at once instead of after the stale timeout. A lock directory without a token (its
@@ -184,11 +185,17 @@ async function lockAcrossProcesses<T>(file: string, options: LockOptions, fn: (l
       });
       break;
     } catch (err) {
-      // ENOTEMPTY (EEXIST on some systems): between our removing a stale lock's token and its
-      // directory, another process replaced it with a fresh lock and signed it. That lock is held.
-      const code = (err as NodeJS.ErrnoException).code;
-      const heldByAnother = code === 'ELOCKED' || ((code === 'ENOTEMPTY' || code === 'EEXIST') && (err as NodeJS.ErrnoException).syscall === 'rmdir');
-      if (!heldByAnother) {
+      const { code, syscall } = err as NodeJS.ErrnoException;
+      // ELOCKED: held by another process. ENOTEMPTY (EEXIST on some systems) from rmdir: between
+      // our removing a stale lock's token and its directory, another process replaced it with a
+      // fresh lock and signed it. ENOENT from utime or stat: the directory we had just made was
+      // removed before proper-lockfile could stamp it, by a waiter that judged the previous lock
+      // stale a moment earlier (the same known gap): it was never ours. Each time: wait, try again.
+      const lostToAnother =
+        code === 'ELOCKED' ||
+        ((code === 'ENOTEMPTY' || code === 'EEXIST') && syscall === 'rmdir') ||
+        (code === 'ENOENT' && (syscall === 'utime' || syscall === 'stat'));
+      if (!lostToAnother) {
         throw err;
       }
       if (breakIfHolderDead(lockDir, options.onProblem)) {

@@ -21,6 +21,7 @@ describe('withFileLock: lockers racing for one lock', function () {
   this.timeout(20_000);
   let dir: string;
   const realUnlink = fs.unlink;
+  const realUtimes = fs.utimes;
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctc-lock-'));
@@ -28,6 +29,7 @@ describe('withFileLock: lockers racing for one lock', function () {
 
   afterEach(() => {
     nodeFs.unlink = realUnlink;
+    nodeFs.utimes = realUtimes;
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -126,5 +128,28 @@ describe('withFileLock: lockers racing for one lock', function () {
     assert.equal(ran, true);
     assert.equal(fs.existsSync(lockDir), false);
     assert.deepEqual(problems, []);
+  });
+
+  it('a waiter whose fresh lock directory another waiter removes before it is stamped (both judged the old lock stale) waits and takes the lock instead of failing with ENOENT', async () => {
+    const file = path.join(dir, 'thread.json');
+    const lockDir = `${file}.lock`;
+    // Seen in CI with 4 processes waiting on a frozen holder: right after this waiter made its
+    // directory, another waiter that had judged the old lock stale removed it (played here), so
+    // proper-lockfile's first stamp of the directory found nothing.
+    let played = false;
+    (nodeFs as { utimes: unknown }).utimes = (p: fs.PathLike, atime: Date, mtime: Date, cb: fs.NoParamCallback): void => {
+      if (p === lockDir && !played) {
+        played = true;
+        fs.rmdirSync(lockDir);
+      }
+      realUtimes(p, atime, mtime, cb);
+    };
+    const problems: string[] = [];
+    let ran = false;
+    await withFileLock(file, { staleMs: 2000, waitMs: 5000, onProblem: (m) => problems.push(m) }, async (lock) => {
+      lock.assertHeld();
+      ran = true;
+    });
+    assert.deepEqual({ played, ran, lockDirLeft: fs.existsSync(lockDir), problems }, { played: true, ran: true, lockDirLeft: false, problems: [] });
   });
 });
