@@ -16,13 +16,20 @@ describe('CodexThreadDiscovery head cache on disk', () => {
     home = tempDir();
     storage = path.join(tempDir('ctc-head-cache-'), 'globalStorage', 'ext');
   });
-  afterEach(() => {
+  // Every session is disposed before its folders go: an undisposed one saves its cache on a timer
+  // later, which recreated the removed temp folder after the test (one left per run).
+  const sessions: CodexThreadDiscovery[] = [];
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((d) => d.dispose()));
     removeDir(home);
     removeDir(path.dirname(path.dirname(storage)));
   });
 
-  const session = (logger = recordingLogger()): CodexThreadDiscovery =>
-    new CodexThreadDiscovery({ codexHome: home, logger, headCacheFile: headCacheFileIn(storage, home), useStateDb: false });
+  const session = (logger = recordingLogger()): CodexThreadDiscovery => {
+    const d = new CodexThreadDiscovery({ codexHome: home, logger, headCacheFile: headCacheFileIn(storage, home), useStateDb: false });
+    sessions.push(d);
+    return d;
+  };
 
   // Whole seconds, so that setting it again gives the very same mtimeMs.
   const MTIME = Math.floor(Date.now() / 1000) * 1000 - 30_000;
