@@ -107,6 +107,10 @@ async function installCodeServer(prefix: string, nodeDir: string): Promise<void>
     ...process.env,
     PATH: `${path.join(nodeDir, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: nodeDir,
+    // Trust the system's certificate store, as Debian's own Node does: behind a proxy that
+    // re-signs TLS with a CA installed there, Node 24's bundled list fails every registry fetch
+    // (SELF_SIGNED_CERT_IN_CHAIN) and npm spends 70 s per package falling back to its cache.
+    NODE_USE_SYSTEM_CA: '1',
     npm_config_audit: 'false',
     npm_config_fund: 'false',
     npm_config_update_notifier: 'false',
