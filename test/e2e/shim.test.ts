@@ -215,12 +215,18 @@ describe('codex-thread-shim with the real Codex CLI (offline)', function () {
     const ctx = await waitForBindings(contextFile, 'probe', (bs) => bs.length === 1 && bs[0].serverPid === start.pid);
     assert.deepEqual(validateThreadContext(ctx), [], 'the file matches the schema');
     assert.equal(isBindingLive(ctx.bindings[0]), false, `the binding is over (status ${ctx.bindings[0].status}, shim gone)`);
-    if (ctx.bindings[0].status === 'exited') {
-      // Codex removed the thread's lock file before it stopped the server: the shim's last write ended the thread.
-      assert.equal(ctx.thread.status, 'ended');
+    // At exit Codex removes the thread's lock file and stops its servers side by side, in no fixed
+    // order: the lock was still there at the shim's last write in 1 of 15 runs from a clean shell.
+    // The shim ends the thread only when it saw the lock gone (the unit test "ends the thread when
+    // its last server exits and Codex no longer holds its lock file" checks both ways); here, an
+    // ended thread comes from that last write, with its end time.
+    if (ctx.thread.status === 'ended') {
+      assert.equal(ctx.bindings[0].status, 'exited');
       assert.ok(ctx.thread.endedAt);
     }
-    resolutionLog.push(`exec: the final \`exited\` record ${ctx.bindings[0].status === 'exited' ? 'was written' : 'was cut off by Codex\'s SIGKILL (the binding counts as exited: its shim is gone)'}`);
+    resolutionLog.push(
+      `exec: the final \`exited\` record ${ctx.bindings[0].status === 'exited' ? `was written (thread ${ctx.thread.status === 'ended' ? 'ended by it' : 'left live: the lock file was still there'})` : 'was cut off by Codex\'s SIGKILL (the binding counts as exited: its shim is gone)'}`,
+    );
     assert.equal(ctx.thread.id, tid);
     const binding = ctx.bindings[0];
     assert.equal(binding.server, 'probe', 'named after its [mcp_servers.probe] table');
