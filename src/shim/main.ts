@@ -41,7 +41,7 @@ const resolveThread: ShimResolver = async (ctx) => {
     codexHomeFixed: ctx.codexHomeFixed,
     setup: (codexHome) => {
       try {
-        store = new ContextStore({ root: resolveStoreRoot(ctx.env, undefined, codexHome), lockWaitMs: SHIM_LOCK_WAIT_MS, logger: { warn: (m) => report(m) } });
+        store = new ContextStore({ root: resolveStoreRoot(ctx.env, undefined, codexHome), codexHome, lockWaitMs: SHIM_LOCK_WAIT_MS, logger: { warn: (m) => report(m) } });
       } catch (err) {
         report(`not recording bindings: ${(err as Error).message}`);
       }

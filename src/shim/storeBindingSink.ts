@@ -9,10 +9,9 @@
 //
 // The final write (the server exited) also ends the thread when it is over: no other live
 // binding, and Codex holds no lock file for it any more.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { endThreadIfOver, type ContextStore, type ThreadRef } from '../core/store/contextStore';
 import { isPermanentStoreError } from '../core/store/storeErrors';
+import { threadLockFile } from '../core/discovery/liveLocks';
 import type { Correction, McpBinding, Resolution, ThreadContext } from '../core/store/threadContext';
 import type { BindingSink, BindingStart, Report } from './types';
 
@@ -294,7 +293,7 @@ export class StoreBindingSink implements BindingSink {
 
   /** Codex holds the thread loaded while its lock file exists (0.169+; older Codex has none). */
   private threadLoaded(threadId: string): boolean {
-    return this.codexHome !== undefined && fs.existsSync(path.join(this.codexHome, 'thread-writer-locks', `${threadId}.lock`));
+    return this.codexHome !== undefined && threadLockFile(this.codexHome, threadId) === 'held';
   }
 
   private async refFor(threadId: string): Promise<ThreadRef> {

@@ -89,6 +89,7 @@ export class ThreadsSession implements vscode.Disposable {
     };
     const store = new ContextStore({
       root: settings.storeRoot,
+      codexHome: settings.codexHome,
       logger: {
         warn: (m) => {
           this.log.warn(m);

@@ -35,6 +35,20 @@ export interface LiveLockOptions {
 
 const PROC_LOCKS_MAX_BYTES = 4 * 1024 * 1024;
 
+/**
+ * One thread's lock file, for callers that need an answer in microseconds (the shim at exit, the
+ * store's clean-up): `held` while it exists, `gone` once Codex deleted it (the thread unloaded),
+ * `no-locks` when this Codex home has no lock folder (a Codex that writes none: no evidence).
+ * Existence only: a lock file a killed Codex left behind still counts as held.
+ */
+export function threadLockFile(codexHome: string, threadId: string): 'held' | 'gone' | 'no-locks' {
+  const dir = path.join(codexHome, LOCKS_DIR);
+  if (isThreadId(threadId) && fs.existsSync(path.join(dir, `${threadId}.lock`))) {
+    return 'held';
+  }
+  return fs.existsSync(dir) ? 'gone' : 'no-locks';
+}
+
 /** Synchronous: a listing and a stat per lock take microseconds; see rolloutHead.ts for why that matters. */
 export function readLiveLocks(codexHome: string, logger: DiscoveryLogger, options: LiveLockOptions = {}): LiveLocks {
   const dir = path.join(codexHome, LOCKS_DIR);

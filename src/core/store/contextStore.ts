@@ -20,6 +20,7 @@ import { isProcessAlive } from '../processAlive';
 import { validateThreadContext } from './validateThreadContext';
 import { isSameOrInside, isWorkspaceKey, normalizeCwd, workspaceKeyFor } from './workspaceKey';
 import { compareCodeUnits } from '../compareCodeUnits';
+import { threadLockFile } from '../discovery/liveLocks';
 
 export interface StoreLogger {
   warn(message: string): void;
@@ -35,6 +36,14 @@ export interface ContextStoreOptions {
   logger?: StoreLogger;
   /** Called with how long each lock took to get (for the benchmark and diagnostics). */
   onLockAcquired?: (waitedMs: number) => void;
+  /**
+   * The Codex home whose default store this is (`<codex home>/thread-context`). gc then also
+   * removes a thread whose file still says live after Codex deleted its lock file: Codex deletes
+   * the lock and stops the servers in no fixed order, so a shim's last write can come before it,
+   * or be cut off by Codex's SIGKILL. Ignored for any other root: a store shared by several
+   * homes holds threads whose locks are elsewhere.
+   */
+  codexHome?: string;
 }
 
 /** Identifies a thread's file: its id and the cwd Codex runs it in. */
@@ -76,6 +85,8 @@ export class ContextStore {
   private readonly reported = new Set<string>();
   private readonly ensuredDirs = new Set<string>();
   private readonly onLockAcquired?: (waitedMs: number) => void;
+  /** Set only when this is the home's default store (see ContextStoreOptions.codexHome). */
+  private readonly codexHome: string | undefined;
   private readonly pacer = new Pacer();
 
   constructor(options: ContextStoreOptions) {
@@ -84,6 +95,8 @@ export class ContextStore {
     this.lockWaitMs = options.lockWaitMs ?? 30_000;
     this.logger = options.logger ?? { warn: () => undefined };
     this.onLockAcquired = options.onLockAcquired;
+    const home = options.codexHome && path.resolve(options.codexHome);
+    this.codexHome = home && path.join(home, 'thread-context') === this.root ? home : undefined;
   }
 
   /** True when the store's folder exists (nothing is created to find out). */
@@ -349,9 +362,9 @@ export class ContextStore {
   }
 
   /**
-   * Deletes the files of threads that are over and have not changed for `olderThanDays`: status
-   * `ended`, or no status known and every binding exited. Also removes temp files left by writers
-   * that were killed. Returns what was removed.
+   * Deletes the files of threads that are over (see isOver) and have not changed for
+   * `olderThanDays`. Also removes temp files left by writers that were killed. Returns what was
+   * removed.
    */
   async gc(olderThanDays: number, now = Date.now()): Promise<string[]> {
     const cutoff = now - olderThanDays * 86_400_000;
@@ -390,13 +403,13 @@ export class ContextStore {
           continue;
         }
         const ctx = await this.readFile(file);
-        if (!ctx || !isOver(ctx) || Date.parse(ctx.updatedAt) > cutoff) {
+        if (!ctx || !this.isOver(ctx) || Date.parse(ctx.updatedAt) > cutoff) {
           continue;
         }
         await this.withLockedFile(file, undefined, async () => {
           // Re-check under the lock: a shim may have just bound a server to it.
           const again = await this.readForUpdate(file);
-          if (again && isOver(again) && Date.parse(again.updatedAt) <= cutoff) {
+          if (again && this.isOver(again) && Date.parse(again.updatedAt) <= cutoff) {
             await fsp.unlink(file);
             removed.push(file);
           }
@@ -404,6 +417,20 @@ export class ContextStore {
       }
     }
     return removed;
+  }
+
+  /**
+   * Over: ended, or no binding serves it and it is not live (no status known), or it still says
+   * live but Codex has unloaded it (its lock file is gone from this store's Codex home).
+   */
+  private isOver(ctx: ThreadContext): boolean {
+    if (ctx.thread.status === 'ended') {
+      return true;
+    }
+    if (ctx.bindings.some(isBindingLive)) {
+      return false;
+    }
+    return ctx.thread.status !== 'live' || (this.codexHome !== undefined && threadLockFile(this.codexHome, ctx.thread.id) === 'gone');
   }
 
   /** A watcher that reports changes to any context file, whoever writes them. Call start(), then dispose(). */
@@ -506,12 +533,6 @@ function parseContext(text: string): { context: ThreadContext } | { problem: str
   return { context: value as ThreadContext };
 }
 
-function isOver(ctx: ThreadContext): boolean {
-  if (ctx.thread.status === 'ended') {
-    return true;
-  }
-  return ctx.thread.status !== 'live' && ctx.bindings.every((b) => !isBindingLive(b));
-}
 
 /**
  * A binding still serves while it is not marked exited and its shim process exists. Codex may

@@ -9,7 +9,7 @@ import { ContextStore } from '../../../src/core/store/contextStore';
 import { gcIfDue } from '../../../src/core/store/gcIfDue';
 import { InvalidThreadIdError } from '../../../src/core/threadId';
 import { resolveStoreRoot } from '../../../src/core/store/storeLocation';
-import type { ThreadContext } from '../../../src/core/store/threadContext';
+import type { McpBinding, ThreadContext } from '../../../src/core/store/threadContext';
 import { within } from '../../support/processes';
 
 const ID = '01a20dd3-146f-7680-86a1-782e736bec86';
@@ -262,6 +262,40 @@ describe('ContextStore', () => {
     assert.deepEqual(removed, [store.fileFor({ id: old, cwd })]);
     assert.ok(fs.existsSync(store.fileFor({ id: ID, cwd })));
     assert.ok(fs.existsSync(store.fileFor({ id: ID2, cwd })));
+  });
+
+  it("garbage-collects a thread whose file still says live once Codex deleted its lock file (the shim's last write came first, or was cut off), in that Codex home's own store only", async () => {
+    const home = path.join(dir, 'home', '.codex');
+    const locks = path.join(home, 'thread-writer-locks');
+    fs.mkdirSync(locks, { recursive: true });
+    const dead = await deadPid();
+    const liveThread = (id: string, binding: Partial<McpBinding>) => (cur: ThreadContext | undefined): ThreadContext => {
+      const ctx = cur ?? store.newContext({ id, cwd });
+      ctx.thread.status = 'live';
+      ctx.bindings.push({ server: 'probe', shimPid: dead, resolvedBy: 'env', status: 'exited', startedAt: new Date().toISOString(), callCount: 1, corrections: [], ...binding });
+      return ctx;
+    };
+    const lastWriteFirst = '01a20dd3-5000-7000-8000-000000000005';
+    const cutOff = '01a20dd3-6000-7000-8000-000000000006';
+    const stillLoaded = '01a20dd3-7000-7000-8000-000000000007';
+    await store.update({ id: lastWriteFirst, cwd }, liveThread(lastWriteFirst, {}));
+    await store.update({ id: cutOff, cwd }, liveThread(cutOff, { status: 'running' })); // its shim was SIGKILLed
+    await store.update({ id: stillLoaded, cwd }, liveThread(stillLoaded, {}));
+    fs.writeFileSync(path.join(locks, `${stillLoaded}.lock`), '');
+    const later = Date.now() + 8 * 86_400_000;
+
+    const otherHome = path.join(dir, 'other-home');
+    fs.mkdirSync(path.join(otherHome, 'thread-writer-locks'), { recursive: true }); // none of these threads' locks
+    const shared = new ContextStore({ root, codexHome: otherHome });
+    assert.deepEqual(await shared.gc(7, later), [], 'a store that is not this home\'s default keeps every live thread');
+    assert.deepEqual(await store.gc(7, later), [], 'without its Codex home, a live thread is kept');
+    const own = new ContextStore({ root, codexHome: home });
+    assert.deepEqual(await own.gc(7, Date.now()), [], 'nothing is 7 days old yet');
+    fs.renameSync(locks, `${locks}.off`);
+    assert.deepEqual(await own.gc(7, later), [], 'a Codex home without a lock folder (a Codex that writes none) gives no evidence');
+    fs.renameSync(`${locks}.off`, locks);
+    assert.deepEqual((await own.gc(7, later)).sort(), [store.fileFor({ id: lastWriteFirst, cwd }), store.fileFor({ id: cutOff, cwd })].sort());
+    assert.ok(fs.existsSync(store.fileFor({ id: stillLoaded, cwd })), 'the thread Codex still holds is kept');
   });
 
   it('leaves no lock directory or fence file beside a thread file after its updates', async () => {
